@@ -1,0 +1,33 @@
+"Packaging facts: environment.yml names pyproject's dependencies; nbdev 3 configuration lives in pyproject.toml."
+import re, tomllib
+from pathlib import Path
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def _name(req): return re.split(r'[<>=!~\[; ]', req.strip(), maxsplit=1)[0].lower().replace('_', '-')
+
+# conda spells a few packages differently from PyPI
+CONDA_NAMES = {'torch': 'pytorch'}
+
+def test_environment_yml_names_the_same_dependencies():
+    proj = tomllib.loads((ROOT/'pyproject.toml').read_text())['project']
+    want = {_name(r) for r in proj['dependencies'] + proj['optional-dependencies']['dev']}
+    env = yaml.safe_load((ROOT/'environment.yml').read_text())
+    conda, pip = set(), set()
+    for d in env['dependencies']:
+        if isinstance(d, dict): pip |= {_name(x) for x in d.get('pip', [])}
+        else: conda.add(_name(d))
+    from_conda = {v: k for k, v in CONDA_NAMES.items()}
+    got = {from_conda.get(n, n) for n in conda | pip if not n.startswith('-e')} - {'python', 'pip'}
+    assert got == want, f"only in environment.yml: {sorted(got - want)}; only in pyproject.toml: {sorted(want - got)}"
+
+def test_nbdev_config_is_in_pyproject_and_no_settings_ini():
+    cfg = tomllib.loads((ROOT/'pyproject.toml').read_text())
+    assert cfg['tool']['nbdev']['lib_path'] == 'bual' and 'tags' in cfg['tool']['nbdev']['allowed_cell_metadata_keys']
+    assert not (ROOT/'settings.ini').exists()
+
+def test_every_module_has_its_notebook():
+    mods = {p.stem for p in (ROOT/'bual').glob('*.py') if not p.name.startswith('_')}
+    nbs = {re.sub(r'^\d+_', '', p.stem) for p in (ROOT/'nbs').glob('[0-9]*.ipynb')}
+    assert mods <= nbs, f"modules without a notebook: {sorted(mods - nbs)}"
