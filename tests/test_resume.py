@@ -31,7 +31,6 @@ def reference(tmp_path_factory):
 def test_kill_then_resume_matches_uninterrupted(tmp_path, reference, cycles_done, delay):
     out = tmp_path/'run'
     done = kill_after(out, cycles_done, delay)
-    if done: assert not (tmp_path/'run'/'.state.json.tmp').exists() or n_cycles(out) == done
     p = bual('run', *ARGS, '--out', out, '--resume')
     assert p.returncode == 0, p.stderr
     res = json.loads((out/'results.json').read_text())
