@@ -6,7 +6,7 @@ from bual.strategies import STRATEGIES
 from conftest import bual, TINY
 
 QUICK = dict(dataset='digits', openness=0.6, cycles=2, epochs=3, aux_epochs=3, nl_epochs=5, progress=False)
-TABLE1 = ['random', 'lc', 'margin', 'entropy', 'coreset', 'badge', 'lfosa', 'b-lc', 'b-margin', 'b-entropy']
+TABLE1 = ['random', 'lc', 'margin', 'entropy', 'coreset', 'badge', 'lfosa', 'ccal', 'dias', 'b-lc', 'b-margin', 'b-entropy']
 TABLE2 = [dict(bu_terms='p'), dict(bu_terms='n'), dict(balance=False), dict(aux=False), dict(mode='official')]
 
 def test_registry_holds_every_method():
@@ -34,7 +34,7 @@ def test_unc_p_equals_classic_uncertainty():
     strip = lambda r: [{k: v for k, v in c.items() if not k.startswith('time')} for c in r['cycles']]
     assert strip(a) == strip(b)
 
-@pytest.mark.parametrize('name,extra', [('coreset', []), ('lfosa', []), ('b-lc', ['--no-aux']), ('b-entropy', ['--bu-terms', 'n'])])
+@pytest.mark.parametrize('name,extra', [('coreset', []), ('badge', []), ('lfosa', []), ('ccal', []), ('dias', []), ('b-lc', ['--no-aux']), ('b-entropy', ['--bu-terms', 'n'])])
 def test_cli_runs_methods(tmp_path, name, extra):
     p = bual('run', *TINY, '--strategy', name, '--cycles', '2', '--out', tmp_path/'r', *extra)
     assert p.returncode == 0, p.stderr[-1500:]
