@@ -3,15 +3,14 @@
 Run on a CUDA machine from the repository root: `python benchmarks/gpu_check.py [--fashion DIR]`.
 Prints one line per check and ALL CHECKS OK at the end. Speed figures come from `bual bench --device cuda`.
 """
-import argparse, json, sys, time
+import argparse, sys, time
 from pathlib import Path
-import numpy as np
 import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bual.data import load_digits_data
 from bual.pools import generator
 from bual.models import make_model
-from bual.engine import TrainConfig, DeviceData, fit, predict, accuracy, random_crop_flip
+from bual.engine import TrainConfig, DeviceData, fit, accuracy, random_crop_flip
 from bual import loop
 
 def line(*a): print(*a, flush=True)

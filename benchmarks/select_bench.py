@@ -23,7 +23,7 @@ def one(method):
     from bual.strategies import make_strategy, QueryContext, top_b
     from bual.baselines import mav_known_posterior
     from bual.openset import ccal_select
-    import bual.loop  # registers every method
+    import bual.loop  # noqa: F401 (registers every method)
     g = torch.Generator().manual_seed(0)
     soft = lambda n, k: (3 * torch.randn(n, k, generator=g)).softmax(1)
     cand = torch.arange(N)

@@ -1,5 +1,5 @@
 "Kill `bual run` with SIGKILL at several moments; `--resume` must end with the uninterrupted results."
-import json, os, signal, subprocess, sys, time
+import json, signal, subprocess, time
 import pytest
 from conftest import BUAL, TINY, bual
 
@@ -30,7 +30,7 @@ def reference(tmp_path_factory):
 @pytest.mark.parametrize('cycles_done,delay', [(0, 0.3), (0, 2.5), (1, 0.7), (2, 0.0)])
 def test_kill_then_resume_matches_uninterrupted(tmp_path, reference, cycles_done, delay):
     out = tmp_path/'run'
-    done = kill_after(out, cycles_done, delay)
+    kill_after(out, cycles_done, delay)
     p = bual('run', *ARGS, '--out', out, '--resume')
     assert p.returncode == 0, p.stderr
     res = json.loads((out/'results.json').read_text())
