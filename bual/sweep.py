@@ -16,8 +16,8 @@ from .data import BualError
 from .loop import RunConfig, resolve_config, write_json_atomic
 
 # %% auto #0
-__all__ = ['parse_grid', 'run_name', 'load_grid', 'experiment_notebook', 'is_done', 'execute_run', 'run_sweep', 'print_summary',
-           'collect']
+__all__ = ['parse_grid', 'varying_keys', 'run_name', 'load_grid', 'experiment_notebook', 'is_done', 'execute_run', 'run_sweep',
+           'print_summary', 'collect']
 
 # %% ../nbs/12_sweep.ipynb #ca2e1a8f
 _TYPES = {f.name: f.type if isinstance(f.type, str) else f.type.__name__ for f in fields(RunConfig)}
@@ -31,29 +31,48 @@ def _check_value(name, v, where):
     if not ok and not (v is None and _DEFAULTS[name] is None):
         raise BualError(f"{where}: {name}={v!r} is a {type(v).__name__}, expected {t}")
 
+def _check_names(names, where):
+    for name in names:
+        if name not in _TYPES: raise BualError(f"{where} {name!r}: unknown parameter; see `bual run --help` for the names (with _ for -)")
+
 def parse_grid(spec:dict) -> list:
-    "Expand a grid spec (`grid`: lists of values, `fixed`: values) into run parameters; rejects bad entries with one line."
-    if not isinstance(spec, dict) or 'grid' not in spec or set(spec) - {'grid', 'fixed'}:
-        raise BualError("a grid file needs a 'grid' mapping (parameter: list of values) and optionally 'fixed' (parameter: value)")
-    grid, fixed = spec['grid'] or {}, spec.get('fixed') or {}
+    "Expand a grid spec (`grid`: lists of values, `variants`: list of settings, `fixed`: values) into run parameters; rejects bad entries with one line."
+    if not isinstance(spec, dict) or 'grid' not in spec or set(spec) - {'grid', 'fixed', 'variants'}:
+        raise BualError("a grid file needs a 'grid' mapping (parameter: list of values) and optionally 'variants' "
+                        "(a list of parameter mappings) and 'fixed' (parameter: value)")
+    grid, fixed, variants = spec['grid'] or {}, spec.get('fixed') or {}, spec.get('variants') or [{}]
     if not isinstance(grid, dict) or not isinstance(fixed, dict): raise BualError("'grid' and 'fixed' must be mappings of parameter names")
-    for name in list(grid) + list(fixed):
-        if name not in _TYPES: raise BualError(f"grid entry {name!r}: unknown parameter; see `bual run --help` for the names (with _ for -)")
+    if not isinstance(variants, list) or not all(isinstance(v, dict) for v in variants):
+        raise BualError("'variants' must be a list of mappings such as {bu_terms: p}; use {} for the defaults")
+    _check_names(list(grid) + list(fixed), 'grid entry')
+    for v in variants: _check_names(v, 'variant entry')
     for name in set(grid) & set(fixed): raise BualError(f"grid entry {name!r}: given in both 'grid' and 'fixed'")
+    for name in set(grid) | set(fixed):
+        if any(name in v for v in variants): raise BualError(f"variant entry {name!r}: also given in 'grid' or 'fixed'")
     for name, vals in grid.items():
         if not isinstance(vals, list): raise BualError(f"grid entry {name!r}: expected a list of values, got {vals!r}")
         if not vals: raise BualError(f"grid entry {name!r}: empty list")
         for v in vals: _check_value(name, v, f"grid entry {name!r}")
     for name, v in fixed.items(): _check_value(name, v, f"fixed entry {name!r}")
-    runs = [dict(zip(grid, combo), **fixed) for combo in itertools.product(*grid.values())]
+    for var in variants:
+        for name, v in var.items(): _check_value(name, v, f"variant entry {name!r}")
+    runs = [dict(zip(grid, combo), **var, **fixed) for combo in itertools.product(*grid.values()) for var in variants]
+    keys = varying_keys(spec)
     for r in runs:  # every run must be a valid `bual run` before any starts
         try: resolve_config(**{**r, 'device': 'cpu'} if r.get('device', 'auto') == 'auto' else r)
-        except BualError as e: raise BualError(f"grid entry {run_name(r, grid)}: {e}") from None
+        except BualError as e: raise BualError(f"grid entry {run_name(r, keys)}: {e}") from None
+    names = [run_name(r, keys) for r in runs]
+    for n in {n for n in names if names.count(n) > 1}: raise BualError(f"grid entry {n}: two variants give the same run; make the variants differ")
     return runs
 
-def run_name(params:dict, grid:dict) -> str:
-    "A folder name from the parameters that vary: `strategy=b-margin,openness=0.4,seed=0`."
-    return ','.join(f"{k}={params[k]}" for k in grid).replace('/', '_') or 'run'
+def varying_keys(spec:dict) -> list:
+    "The parameters that name a run: those any variant sets, then the grid's."
+    keys = [k for var in spec.get('variants') or [] for k in var]
+    return list(dict.fromkeys(keys)) + list(spec['grid'] or {})
+
+def run_name(params:dict, keys) -> str:
+    "A folder name from the parameters that vary (`keys`): `strategy=b-margin,openness=0.4,seed=0`."
+    return ','.join(f"{k}={params.get(k, _DEFAULTS[k])}" for k in keys).replace('/', '_') or 'run'
 
 def load_grid(path) -> tuple:
     "Read a YAML grid file: returns (runs, names)."
@@ -62,7 +81,7 @@ def load_grid(path) -> tuple:
     except OSError as e: raise BualError(f"cannot read grid {path}: {e.strerror}") from None
     except yaml.YAMLError as e: raise BualError(f"grid {path} is not valid YAML: {str(e).splitlines()[0]}") from None
     runs = parse_grid(spec)
-    return runs, [run_name(r, spec['grid']) for r in runs]
+    return runs, [run_name(r, varying_keys(spec)) for r in runs]
 
 # %% ../nbs/12_sweep.ipynb #91de0613
 def experiment_notebook(name:str='al_run') -> Path:
