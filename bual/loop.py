@@ -22,7 +22,7 @@ from . import baselines as _baselines, openset as _openset  # noqa: F401 (regist
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'PROFILES', 'PROFILE_OVERRIDES', 'NL_STOPS', 'RESUME_FREE', 'RunConfig', 'strategy_options',
-           'resolve_config', 'write_json_atomic', 'load_results', 'unknown_auroc', 'StrategyTrainer',
+           'resolve_config', 'write_json_atomic', 'load_results', 'unknown_auroc', 'StrategyTrainer', 'CycleProbe',
            'ActiveLearningRun']
 
 # %% ../nbs/06_loop.ipynb #b21ba538
@@ -195,6 +195,23 @@ class StrategyTrainer:
 def _sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize(dev)
 
+@dataclass
+class CycleProbe:
+    "One cycle's selection as it happened: candidates, scores, models and query (see `ActiveLearningRun.probe`)."
+    cycle:int
+    candidates:np.ndarray       # pool indices that could be queried (after f_aux dropped predicted unknowns)
+    query:np.ndarray            # the b chosen pool indices
+    labeled_known:np.ndarray    # D_l^kno before the query
+    labeled_unknown:np.ndarray  # D_l^unk before the query
+    accuracy:float              # f_p on the known-class test set
+    p_pos:torch.Tensor          # f_p's probabilities on the candidates
+    p_neg:torch.Tensor|None     # P^- on the candidates (RLNL strategies)
+    p_unknown:torch.Tensor|None # f_aux's unknown probability on the candidates
+    f_p:torch.nn.Module
+    f_aux:torch.nn.Module|None
+    f_n:torch.nn.Module|None
+    n_dropped:int               # candidates f_aux dropped as predicted unknown
+
 _HELD_LOCKS = {}  # run folders this process has locked (flock is per open file: never lock one twice)
 
 class ActiveLearningRun:
@@ -312,8 +329,8 @@ class ActiveLearningRun:
         fit(m, self.train_data, idx, y, tc, self._gen(purpose, cycle))
         return m, tc
 
-    def step(self) -> dict:
-        "Run the next cycle, record it, save the state; returns the cycle's record."
+    def _cycle(self):
+        "Train, score and select for the next cycle without asking the oracle: (probe, timings, RLNL counts)."
         c, cyc, K, dev, pools = self.cfg, self.next_cycle, self.K, self.dev, self.pools
         t = {}
         lk = pools.labeled_known(); lu = pools.labeled_unknown(); unl = pools.unlabeled()
@@ -350,13 +367,13 @@ class ActiveLearningRun:
         if self.strategy.uses_features:
             ctx.feat_cand = predict(f_p, self.train_data, cand, tc, 'features')
             ctx.feat_labeled = predict(f_p, self.train_data, torch.as_tensor(np.concatenate([lk, lu]), device=dev), tc, 'features')
-        nl = {}
+        nl, f_n = {}, None
         if self.strategy.uses_rlnl:
             sub = cand[torch.randperm(len(cand), generator=self._gen('d_sub', cyc), device=dev)[:c.sub_size]]
             select_fn = lambda p_neg: self.strategy.select(QueryContext(**{**ctx.__dict__, 'p_neg': p_neg, 'generator': self._gen('select', cyc)}), c.budget)
             stop = {'fixed': lambda: FixedStop(), 'stable': lambda: StableStop(select_fn, c.patience),
                     'oracle': lambda: OracleStop(select_fn, self.oracle.is_known, c.patience)}[c.nl_stop]()
-            res, _ = run_rlnl(f_p, self.train_data, lk_t, lk_y, sub, cand, K, self._tc(c.nl_epochs), self._gen('rlnl', cyc), c.snapshot_every,
+            res, f_n = run_rlnl(f_p, self.train_data, lk_t, lk_y, sub, cand, K, self._tc(c.nl_epochs), self._gen('rlnl', cyc), c.snapshot_every,
                               stop, c.nl_train_backbone, derive_seed(c.seed, 'init_f_n', cyc))
             ctx.p_neg = res.p_neg
             nl = dict(nl_snapshots=res.n_snapshots, nl_epochs_run=res.epochs)
@@ -366,7 +383,22 @@ class ActiveLearningRun:
         query = self.strategy.select(ctx, c.budget).cpu().numpy()
         _sync(dev); t['time_select'] = time.perf_counter() - t0 - trainer.time
         t['time_strategy_models'] = trainer.time
+        probe = CycleProbe(cyc, cand.cpu().numpy(), query, lk, lu, acc, p_pos, ctx.p_neg, p_unknown, f_p, f_aux, f_n, n_dropped)
+        return probe, t, nl
 
+    def probe(self) -> CycleProbe:
+        "The next cycle's models, scores and query, computed exactly as `step` would, without labeling or saving anything."
+        return self._cycle()[0]
+
+    def features(self, model, idx) -> torch.Tensor:
+        "Penultimate features of `model` on the training examples `idx` (for plots such as t-SNE)."
+        return predict(model, self.train_data, torch.as_tensor(idx, device=self.dev), self._tc(1), 'features')
+
+    def step(self) -> dict:
+        "Run the next cycle, record it, save the state; returns the cycle's record."
+        pr, t, nl = self._cycle()
+        c, cyc, K, pools = self.cfg, pr.cycle, self.K, self.pools
+        query, cand, acc, n_dropped = pr.query, pr.candidates, pr.accuracy, pr.n_dropped
         # --- the oracle answers; everything below is bookkeeping and evaluation ---
         labels = self.oracle.label(query)
         n_known = int((labels < K).sum())
@@ -374,13 +406,13 @@ class ActiveLearningRun:
         pools.add(query, labels)
         self.r = n_known / len(query)
         queried_known = sum(r['n_query_known'] for r in self.records) + n_known
-        is_unknown = ~self.oracle.is_known(cand.cpu().numpy())
+        is_unknown = ~self.oracle.is_known(cand)
         rec = dict(cycle=cyc, n_labeled_known=counts['n_labeled_known'], n_labeled_unknown=counts['n_labeled_unknown'],
                    n_unlabeled=counts['n_unlabeled'], accuracy=acc, n_query=len(query), n_query_known=n_known,
                    precision=self.r, recall=queried_known / max(self.n_known_unlabeled0, 1), r_next=self.r,
                    n_candidates=len(cand), n_dropped_unknown=n_dropped,
-                   auroc_fp=unknown_auroc(p_pos, is_unknown),
-                   auroc_neg=unknown_auroc(ctx.p_neg, is_unknown) if ctx.p_neg is not None else None, **nl, **t)
+                   auroc_fp=unknown_auroc(pr.p_pos, is_unknown),
+                   auroc_neg=unknown_auroc(pr.p_neg, is_unknown) if pr.p_neg is not None else None, **nl, **t)
         rec['time_total'] = sum(t.values())
         self.records.append(rec)
         self.last_query, self.next_cycle = query, cyc + 1
