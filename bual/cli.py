@@ -1,4 +1,4 @@
-"""`bual run` for one experiment, `bual demo` for the README's demo, `bual bench` for speed figures.
+"""`bual run` for one experiment, `bual sweep` for grids of them, `bual experiment` for the paper's figures and tables, `bual demo` for the README's demo, `bual bench` for speed figures.
 
 Docs: https://bual-dev.github.io/bual/cli.html.md"""
 
@@ -55,6 +55,11 @@ def make_parser() -> argparse.ArgumentParser:
     sw.add_argument('--address', default=None, help="ray engine: cluster address ('auto' joins a running one; none starts a local one)")
     sw.add_argument('--cpus-per-run', type=float, default=1, help='ray engine: CPUs requested per run')
     sw.add_argument('--gpus-per-run', type=float, default=0, help='ray engine: GPUs requested per run')
+    ex = sub.add_parser('experiment', help='run an experiment notebook (figures, tables) through papermill')
+    ex.add_argument('notebook', help='name in nbs/experiments: tables, fig1_confidence, fig5_tsne_rlnl, fig6_fig7_curves, fig8_query_tsne, al_run')
+    ex.add_argument('-p', '--parameter', nargs=2, action='append', default=[], metavar=('NAME', 'VALUE'),
+                    help='a parameter of the notebook; VALUE is read as YAML (0.4, true, [a, b])')
+    ex.add_argument('--save', default=None, help='path of the executed notebook (default: in its out folder, named from the parameters)')
     co = sub.add_parser('collect', help='one tidy table (CSV and Parquet) of a sweep folder')
     co.add_argument('dir', help='sweep folder')
     b = sub.add_parser('bench', help='time the engine against the usual PyTorch pipeline')
@@ -70,6 +75,12 @@ def _print_run(res):
     print(f"{'cycle':>5} {'labeled':>8} {'unknown':>8} {'accuracy':>9} {'precision':>10} {'recall':>7}")
     for c in res['cycles']:
         print(f"{c['cycle']:>5} {c['n_labeled_known']:>8} {c['n_labeled_unknown']:>8} {c['accuracy']:>9.4f} {c['precision']:>10.3f} {c['recall']:>7.3f}")
+
+def _yaml_value(text):
+    import yaml
+    if text in ('None', 'none'): return None
+    try: return yaml.safe_load(text)
+    except yaml.YAMLError: return text
 
 def main(argv=None):
     "Entry point of the `bual` command."
@@ -90,6 +101,10 @@ def main(argv=None):
                                 args.cpus_per_run, args.gpus_per_run)
             print_summary(summary, args.out)
             if summary['failed']: sys.exit(1)
+        elif args.command == 'experiment':
+            from bual.sweep import run_experiment
+            saved = run_experiment(args.notebook, {k: _yaml_value(v) for k, v in args.parameter}, args.save)
+            print(f"executed notebook: {saved}")
         elif args.command == 'collect':
             from bual.sweep import collect
             df = collect(args.dir)

@@ -45,6 +45,7 @@ def plot_curves(df:pd.DataFrame, dataset:str, opennesses=(0.4, 0.6), metric:str=
             ax.plot(s.cycle, s['mean'], marker='o', ms=3, label=METHOD_NAMES.get(m, m), **_style(m))
             ax.fill_between(s.cycle, s['mean'] - s['std'], s['mean'] + s['std'], alpha=0.12)
         ax.set(title=f"{dataset}, openness {o}", xlabel='cycle', ylabel=f"{metric} (%)"); ax.grid(alpha=0.3)
+        ax.set_ylim(top=min(ax.get_ylim()[1], 101))
     axes[-1].legend(fontsize=8, loc='lower right')
     axes[0].figure.tight_layout()
     return axes[0].figure

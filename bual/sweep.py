@@ -6,7 +6,7 @@ Docs: https://bual-dev.github.io/bual/sweep.html.md"""
 
 # %% ../nbs/12_sweep.ipynb #19dec6bb
 from __future__ import annotations
-import itertools, json, os, subprocess, sys, time
+import hashlib, itertools, json, os, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import fields
 from pathlib import Path
@@ -17,7 +17,7 @@ from .loop import RunConfig, resolve_config, write_json_atomic
 
 # %% auto #0
 __all__ = ['parse_grid', 'varying_keys', 'run_name', 'load_grid', 'experiment_notebook', 'is_done', 'execute_run', 'run_sweep',
-           'print_summary', 'collect']
+           'print_summary', 'experiments', 'notebook_parameters', 'run_experiment', 'collect']
 
 # %% ../nbs/12_sweep.ipynb #ca2e1a8f
 _TYPES = {f.name: f.type if isinstance(f.type, str) else f.type.__name__ for f in fields(RunConfig)}
@@ -168,6 +168,35 @@ def print_summary(summary:dict, out):
 def _child():
     "Entry point of the local engine's child process: `run_dir params_json`."
     execute_run(sys.argv[1], json.loads(sys.argv[2]))
+
+# %% ../nbs/12_sweep.ipynb #65677560
+def experiments() -> list:
+    "Names of the experiment notebooks."
+    return sorted(p.stem for p in experiment_notebook().parent.glob('*.ipynb'))
+
+def notebook_parameters(path) -> dict:
+    "The parameters cell of a notebook: {name: default value}."
+    import ast, papermill as pm
+    return {k: ast.literal_eval(v['default']) for k, v in pm.inspect_notebook(str(path)).items()}
+
+def run_experiment(name:str, params:dict=None, save=None, progress:bool=True) -> Path:
+    "Execute the experiment notebook `name` with `params` through papermill; returns the executed notebook's path."
+    import papermill as pm
+    params = params or {}
+    try: nb = experiment_notebook(name.removesuffix('.ipynb'))
+    except BualError: raise BualError(f"unknown experiment {name!r}; choose one of: {', '.join(experiments())}") from None
+    defaults = notebook_parameters(nb)
+    for k in params:
+        if k not in defaults: raise BualError(f"{nb.stem} has no parameter {k!r}; it takes: {', '.join(defaults)}")
+    out = Path(params.get('out', defaults.get('out', '.')))
+    short = lambda v: v if isinstance(v, (int, float, str)) and len(str(v)) <= 24 else hashlib.md5(repr(v).encode()).hexdigest()[:8]
+    tag = ','.join(f"{k}={short(v)}" for k, v in params.items() if k != 'out').replace('/', '_').replace(' ', '')
+    save = Path(save) if save is not None else out/f"{nb.stem}{',' + tag if tag else ''}.ipynb"
+    save.parent.mkdir(parents=True, exist_ok=True)
+    try: pm.execute_notebook(str(nb), str(save), parameters=params, progress_bar=progress, cwd=os.getcwd())
+    except pm.PapermillExecutionError as e:
+        raise BualError(f"{nb.stem} failed in cell {e.exec_count}: {e.ename}: {e.evalue}; see {save}") from None
+    return save
 
 # %% ../nbs/12_sweep.ipynb #657def2a
 def collect(out, write:bool=True) -> pd.DataFrame:

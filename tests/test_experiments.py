@@ -1,0 +1,101 @@
+"Every experiment notebook run through `bual experiment` (papermill) with small parameters, checked against the runs it reads."
+import json, statistics
+from pathlib import Path
+import pandas as pd
+import pytest
+from conftest import bual
+
+SMALL = dict(dataset='digits', cycles=3, epochs=3, aux_epochs=3, nl_epochs=5)
+SMALL_YAML = '{' + ', '.join(f'{k}: {v}' for k, v in SMALL.items() if k != 'dataset') + '}'
+
+@pytest.fixture(scope='module')
+def sweep(tmp_path_factory):
+    "A small folder of finished runs: three methods at two openness ratios, two seeds, and one ablation variant."
+    from bual.loop import ActiveLearningRun
+    out = tmp_path_factory.mktemp('sweep')
+    for s in ('random', 'lfosa', 'b-margin'):
+        for o in (0.4, 0.6):
+            for seed in (0, 1): ActiveLearningRun(strategy=s, openness=o, seed=seed, out=out/f'{s},{o},{seed}', progress=False, **SMALL).run()
+    ActiveLearningRun(strategy='b-margin', openness=0.6, seed=0, bu_terms='n', out=out/'unc_n', progress=False, **SMALL).run()
+    assert bual('collect', out).returncode == 0
+    return out
+
+def final(sweep, strategy, openness, **extra):
+    "Final-cycle accuracies (%) of the matching runs, read straight from their results.json."
+    accs = []
+    for f in sweep.glob('*/results.json'):
+        r = json.loads(f.read_text()); c = r['config']
+        if c['strategy'] == strategy and c['openness'] == openness and all(c[k] == v for k, v in {'bu_terms': 'both', **extra}.items()):
+            accs.append(r['cycles'][-1]['accuracy'] * 100)
+    return accs
+
+def experiment(*args, timeout=600):
+    p = bual('experiment', *args, timeout=timeout)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return p
+
+def test_tables(sweep, tmp_path):
+    p = experiment('tables', '-p', 'sources', f'[{sweep}]', '-p', 'out', tmp_path)
+    saved = Path(p.stdout.strip().split('executed notebook: ')[-1])
+    assert saved.parent == tmp_path and saved.name.startswith('tables,sources=') and saved.exists()
+    md = (tmp_path/'table1_digits.md').read_text()
+    t1 = pd.read_csv(tmp_path/'table1_digits.csv')
+    for s in ('random', 'lfosa', 'b-margin'):
+        for o in (0.4, 0.6):
+            accs = final(sweep, s, o)
+            row = t1[(t1.strategy == s) & (t1.openness == o)].iloc[0]
+            assert row.n == 2 and abs(row['mean'] - statistics.mean(accs)) < 1e-6 and abs(row['std'] - statistics.stdev(accs)) < 1e-6
+            assert f"{statistics.mean(accs):.1f}" in md
+    assert [l.split('|')[1].strip() for l in md.splitlines()[4:]] == ['Random', 'LfOSA', 'B-Margin']
+    assert r'\begin{tabular}' in (tmp_path/'table1_digits.tex').read_text()
+    t2 = pd.read_csv(tmp_path/'table2_digits.csv')
+    assert list(t2.variant) == ['unc_n', 'full']
+    assert abs(t2.iloc[0]['mean'] - final(sweep, 'b-margin', 0.6, bu_terms='n')[0]) < 1e-6
+    assert 'unc_n' in (tmp_path/'table2_digits.md').read_text()
+
+def test_curves(sweep, tmp_path):
+    experiment('fig6_fig7_curves', '-p', 'sources', f'[{sweep}/results.csv]', '-p', 'out', tmp_path)
+    for stem in ('fig6_accuracy_digits', 'fig7_precision_digits'):
+        assert (tmp_path/f'{stem}.png').stat().st_size > 5000 and (tmp_path/f'{stem}.pdf').stat().st_size > 5000
+    c = pd.read_csv(tmp_path/'curves_digits.csv')
+    last = c[(c.strategy == 'lfosa') & (c.openness == 0.4) & (c.cycle == SMALL['cycles'] - 1)].iloc[0]
+    assert abs(last.mean_accuracy - statistics.mean(final(sweep, 'lfosa', 0.4))) < 1e-6
+
+def test_fig1_confidence(sweep, tmp_path):
+    experiment('fig1_confidence', '-p', 'cycle', 1, '-p', 'config', SMALL_YAML[:-1] + ', drop_predicted_unknown: false}',
+               '-p', 'runs_root', tmp_path/'runs', '-p', 'sweep', f'[{sweep}]', '-p', 'out', tmp_path)
+    s = json.loads((tmp_path/'fig1_confidence_digits.json').read_text())
+    run = json.loads(next((tmp_path/'runs').glob('fig1_*/results.json')).read_text())
+    assert len(run['cycles']) == 1                                          # replayed to cycle 1, probed there
+    assert s['n'] == run['cycles'][0]['n_unlabeled'] - run['config']['budget']  # the whole unlabeled pool is measured
+    assert 0 < s['n_unknown'] < s['n'] and 0 <= s['auroc_fp'] <= 1 and 0 <= s['auroc_neg'] <= 1
+    assert (tmp_path/'fig1_confidence_digits.pdf').exists()
+    au = pd.read_csv(tmp_path/'fig1_auroc_per_cycle_digits.csv')
+    assert set(au.strategy) == {'b-margin'} and au.n.max() == 2
+
+def test_fig5_tsne(tmp_path):
+    experiment('fig5_tsne_rlnl', '-p', 'cycle', 1, '-p', 'max_unknown', 150, '-p', 'config', SMALL_YAML,
+               '-p', 'runs_root', tmp_path/'runs', '-p', 'out', tmp_path)
+    s = json.loads((tmp_path/'fig5_tsne_digits.json').read_text())
+    assert s['sizes']['unlabeled unknown'] == 150 and s['sizes']['labeled (class 0)'] > 0
+    for panel in s['knn_agreement'].values(): assert all(0 <= v <= 1 for v in panel.values())
+    assert (tmp_path/'fig5_tsne_digits.png').stat().st_size > 5000
+
+def test_fig8_query_tsne(tmp_path):
+    experiment('fig8_query_tsne', '-p', 'cycle', 1, '-p', 'config', SMALL_YAML, '-p', 'runs_root', tmp_path/'runs', '-p', 'out', tmp_path)
+    s = json.loads((tmp_path/'fig8_query_tsne_digits.json').read_text())
+    assert set(s['methods']) == {'b-margin', 'lfosa'}
+    for m in s['methods'].values(): assert m['n_query'] == 30 and m['nn_ratio'] > 0 and 0 <= m['precision'] <= 1
+    assert (tmp_path/'fig8_query_tsne_digits.pdf').exists()
+
+def test_al_run(tmp_path):
+    experiment('al_run', '-p', 'out', tmp_path/'run', '-p', 'strategy', 'margin', '-p', 'cycles', 2, '-p', 'epochs', 3)
+    res = json.loads((tmp_path/'run'/'results.json').read_text())
+    assert res['status'] == 'finished' and res['config']['strategy'] == 'margin' and len(res['cycles']) == 2
+
+def test_bad_input_is_one_line(tmp_path):
+    p = bual('experiment', 'tables', '-p', 'colour', 'red')
+    assert p.returncode == 2 and p.stderr.strip() == "bual: error: tables has no parameter 'colour'; it takes: sources, dataset, ablation_openness, out"
+    p = bual('experiment', 'tables', '-p', 'sources', f'[{tmp_path}/missing]', '-p', 'out', tmp_path)
+    assert p.returncode == 2 and p.stderr.strip().splitlines()[-1].startswith('bual: error: tables failed in cell')
+    assert 'not a sweep folder' in p.stderr and 'Traceback' not in p.stderr
