@@ -87,7 +87,7 @@ def load_grid(path) -> tuple:
 def experiment_notebook(name:str='al_run') -> Path:
     "The experiment notebook `name`: from the repository's nbs/experiments, else the copy shipped in the package."
     here = Path(globals().get('__file__', Path.cwd()/'_')).resolve()
-    for d in (here.parents[1]/'nbs'/'experiments', here.parent/'experiments', here.parent/'notebooks'):
+    for d in (here.parents[1]/'nbs'/'experiments', here.parent/'experiments', here.parent/'nbs'/'experiments', here.parent/'notebooks'):
         if (d/f'{name}.ipynb').exists(): return d/f'{name}.ipynb'
     raise BualError(f"experiment notebook {name}.ipynb not found; run from a clone of the repository")
 

@@ -74,7 +74,7 @@ def test_fig1_confidence(sweep, tmp_path):
     assert set(au.strategy) == {'b-margin'} and au.n.max() == 2
 
 def test_fig5_tsne(tmp_path):
-    experiment('fig5_tsne_rlnl', '-p', 'cycle', 1, '-p', 'max_unknown', 150, '-p', 'config', SMALL_YAML,
+    experiment('fig5_tsne_rlnl', '-p', 'cycle', 1, '-p', 'max_points', 150, '-p', 'config', SMALL_YAML,
                '-p', 'runs_root', tmp_path/'runs', '-p', 'out', tmp_path)
     s = json.loads((tmp_path/'fig5_tsne_digits.json').read_text())
     assert s['sizes']['unlabeled unknown'] == 150 and s['sizes']['labeled (class 0)'] > 0
