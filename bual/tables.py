@@ -107,10 +107,10 @@ def _cell(mean, std, paper, bold, style):
         if style == 'markdown' else (rf"$\mathbf{{{mean:.1f}}} \pm {std:.1f}$" if bold else rf"${mean:.1f} \pm {std:.1f}$")
     return s if np.isnan(paper) else f"{s} [{paper:.1f}]"
 
-def wide(t:pd.DataFrame, index:str|list, columns:str, style:str='text') -> pd.DataFrame:
-    "Rows `index` x columns `columns` of `mean ± std [paper]` cells; the best mean per column is bold unless style is 'text'."
+def wide(t:pd.DataFrame, index:str|list, columns:str, style:str='text', best:str='column') -> pd.DataFrame:
+    "Rows `index` x columns `columns` of `mean ± std [paper]` cells; the best mean per `best` ('column' or 'row') is bold unless style is 'text'."
     t = t.copy()
-    t['best'] = t['mean'] == t.groupby(columns)['mean'].transform('max')
+    t['best'] = t['mean'] == t.groupby(columns if best == 'column' else index)['mean'].transform('max')
     t['cell'] = [_cell(m, s, p, b, style) for m, s, p, b in zip(t['mean'], t['std'], t.paper, t.best)]
     w = t.pivot(index=index, columns=columns, values='cell')
     rows = list(dict.fromkeys(map(tuple, t[[index] if isinstance(index, str) else index].values)))
@@ -121,16 +121,16 @@ def _label(v):
     if isinstance(v, tuple): return ' '.join(_label(x) for x in v)
     return METHOD_NAMES.get(v, str(v))
 
-def to_markdown(t:pd.DataFrame, index, columns, corner:str='') -> str:
-    "A long table as a Markdown table (best mean per column in bold)."
-    w = wide(t, index, columns, 'markdown')
+def to_markdown(t:pd.DataFrame, index, columns, corner:str='', best:str='column') -> str:
+    "A long table as a Markdown table (best mean per column, or per row, in bold)."
+    w = wide(t, index, columns, 'markdown', best)
     lines = ['| ' + ' | '.join([corner] + [str(c) for c in w.columns]) + ' |', '|' + '---|' * (len(w.columns) + 1)]
     lines += ['| ' + ' | '.join([_label(i)] + list(r)) + ' |' for i, r in zip(w.index, w.values)]
     return '\n'.join(lines)
 
-def to_latex(t:pd.DataFrame, index, columns, corner:str='', caption:str=None) -> str:
-    "A long table as a LaTeX booktabs tabular (best mean per column in bold)."
-    w = wide(t, index, columns, 'latex')
+def to_latex(t:pd.DataFrame, index, columns, corner:str='', caption:str=None, best:str='column') -> str:
+    "A long table as a LaTeX booktabs tabular (best mean per column, or per row, in bold)."
+    w = wide(t, index, columns, 'latex', best)
     esc = lambda s: str(s).replace('_', r'\_').replace('%', r'\%')
     lines = [r'\begin{table}', r'\centering'] + ([rf'\caption{{{esc(caption)}}}'] if caption else [])
     lines += [rf'\begin{{tabular}}{{l{"c" * len(w.columns)}}}', r'\toprule',
