@@ -6,8 +6,9 @@ Docs: https://bual-dev.github.io/bual/explore.html.md"""
 
 # %% ../nbs/15_explore.ipynb #1d32d12a
 from __future__ import annotations
-import json, math
+import io, json, math
 import numpy as np
+from matplotlib.figure import Figure
 import pandas as pd
 from .loop import ActiveLearningRun
 from .tables import CONFIG_COLS, METHOD_NAMES, load_runs
@@ -17,6 +18,10 @@ from .figures import confidence, aurocs, feature_map, plot_map, sample
 __all__ = ['Explorer']
 
 # %% ../nbs/15_explore.ipynb #1bd86a28
+def _png(fig) -> bytes:
+    "A figure as PNG bytes: drawn without pyplot, so no backend or display hook is involved (JupyterLab, Voilà, tests)."
+    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100); return buf.getvalue()
+
 def _plain(v):
     "A value from a results table as `RunConfig` wants it (NaN -> None, numpy scalars -> Python)."
     if isinstance(v, float) and math.isnan(v): return None
@@ -35,13 +40,13 @@ class Explorer:
         self.cycle = W.IntSlider(description='cycle', min=0, continuous_update=False)
         self.inspect = W.Button(description='Look inside', tooltip='replay the first chosen strategy to this cycle')
         self.status = W.HTML()
-        self.curves_out, self.inside_out = W.Output(), W.Output()
+        self.curves_img, self.inside_img = W.Image(format='png'), W.Image(format='png')
         self.fig = self.inside_fig = None
         self.dataset.observe(lambda _: self._refill(), 'value')
         for w in (self.openness, self.strategies, self.seed, self.cycle): w.observe(lambda _: self.draw(), 'value')
         self.inspect.on_click(lambda _: self.look_inside())
         self.widget = W.VBox([W.HBox([W.VBox([self.dataset, self.openness, self.seed, self.cycle, self.inspect]), self.strategies]),
-                              self.status, self.curves_out, self.inside_out])
+                              self.status, self.curves_img, self.inside_img])
         self._refill()
 
     def _rows(self, dataset=None, openness=None):
@@ -72,9 +77,8 @@ class Explorer:
     def draw(self):
         "Redraw accuracy and query precision per cycle."
         if getattr(self, '_quiet', False) or self.openness.value is None: return
-        import matplotlib.pyplot as plt
         c = self.curve_data()
-        with plt.ioff(): fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+        fig = Figure(figsize=(11, 3.6)); axes = fig.subplots(1, 2)
         for m in [m for m in METHOD_NAMES if m in set(c.strategy)]:
             s = c[c.strategy == m]
             for ax, col in zip(axes, ('accuracy', 'precision')):
@@ -84,12 +88,7 @@ class Explorer:
             ax.set(xlabel='cycle', ylabel=f'{col} (%)', title=f"{self.dataset.value}, openness {self.openness.value}"); ax.grid(alpha=0.3)
         axes[1].legend(fontsize=7, loc='best')
         fig.tight_layout()
-        self.fig = fig
-        self.curves_out.clear_output(wait=True)
-        with self.curves_out:
-            from IPython.display import display
-            display(fig)
-        plt.close(fig)
+        self.fig, self.curves_img.value = fig, _png(fig)
 
     def run_config(self) -> dict:
         "The configuration of the run **Look inside** replays: first chosen strategy, chosen seed (or the first)."
@@ -112,13 +111,12 @@ class Explorer:
 
     def look_inside(self):
         "Confidence histograms (f_p, P^-) on the candidates and a t-SNE map of labeled pool, candidates and query at the chosen cycle."
-        import matplotlib.pyplot as plt
         self.status.value = f"replaying {self.strategies.value[0]} to cycle {self.cycle.value}..."
         run, pr = self.probe()
         conf = confidence(run, pr)
         au = aurocs(conf)
         cols = [c for c in ('f_p', 'P-') if c in conf]
-        with plt.ioff(): fig, axes = plt.subplots(1, len(cols) + 1, figsize=(5 * (len(cols) + 1), 3.8))
+        fig = Figure(figsize=(5 * (len(cols) + 1), 3.8)); axes = fig.subplots(1, len(cols) + 1)
         for ax, c in zip(axes, cols):
             edges = np.linspace(conf[c].min(), conf[c].max() + 1e-9, 31)
             for unk, color in ((False, 'tab:blue'), (True, 'tab:red')):
@@ -133,8 +131,4 @@ class Explorer:
         fig.tight_layout()
         self.inside_fig, self.inside_conf = fig, conf
         self.status.value = f"{METHOD_NAMES.get(run.cfg.strategy, run.cfg.strategy)}, seed {run.cfg.seed}, cycle {pr.cycle}: {len(conf)} candidates ({conf.unknown.mean():.0%} unknown), query precision {run.oracle.is_known(pr.query).mean():.0%}"
-        self.inside_out.clear_output(wait=True)
-        with self.inside_out:
-            from IPython.display import display
-            display(fig)
-        plt.close(fig)
+        self.inside_img.value = _png(fig)
