@@ -102,9 +102,11 @@ def table2(df:pd.DataFrame, dataset:str, openness:float=0.6, metric:str='accurac
     return t.sort_values(['mode', 'strategy', 'variant'], key=lambda c: c.map(order)).reset_index(drop=True)
 
 # %% ../nbs/13_tables.ipynb #ade4e9f2
+_CELL = {'text': ('{m} ± {s}', '{m} ± {s}'), 'markdown': ('{m} ± {s}', '**{m}** ± {s}'),
+         'latex': (r'${m} \pm {s}$', r'$\mathbf{{{m}}} \pm {s}$')}  # style -> (plain, bold)
+
 def _cell(mean, std, paper, bold, style):
-    s = f"{mean:.1f} ± {std:.1f}" if style == 'text' else (f"**{mean:.1f}** ± {std:.1f}" if bold else f"{mean:.1f} ± {std:.1f}") \
-        if style == 'markdown' else (rf"$\mathbf{{{mean:.1f}}} \pm {std:.1f}$" if bold else rf"${mean:.1f} \pm {std:.1f}$")
+    s = _CELL[style][bool(bold)].format(m=f"{mean:.1f}", s=f"{std:.1f}")
     return s if np.isnan(paper) else f"{s} [{paper:.1f}]"
 
 def wide(t:pd.DataFrame, index:str|list, columns:str, style:str='text', best:str='column') -> pd.DataFrame:
