@@ -96,7 +96,7 @@ def is_done(run_dir) -> bool: return (Path(run_dir)/'done.json').exists()
 def execute_run(run_dir, params:dict, kernel:str='python3') -> dict:
     "Run one experiment through papermill into `run_dir` (resuming it if started) and mark it finished."
     import papermill as pm
-    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(run_dir).resolve(); run_dir.mkdir(parents=True, exist_ok=True)  # absolute: the kernel runs inside it
     t0 = time.time()
     pm.execute_notebook(str(experiment_notebook()), str(run_dir/'al_run.ipynb'), parameters={**params, 'out': str(run_dir), 'resume': True},
                         kernel_name=kernel, progress_bar=False, cwd=str(run_dir))
@@ -125,7 +125,7 @@ def run_sweep(grid_path, out, engine:str='local', workers:int=2, retries:int=1, 
     "Run every run of a grid file into `out` (skipping finished ones); returns a summary."
     runs, names = load_grid(grid_path)
     if engine not in ('local', 'ray'): raise BualError(f"unknown engine {engine!r}; choose 'local' or 'ray'")
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out).resolve(); out.mkdir(parents=True, exist_ok=True)
     (out/'grid.yaml').write_text(Path(grid_path).read_text())
     todo = [(out/n, r) for n, r in zip(names, runs) if not is_done(out/n)]
     summary = dict(total=len(runs), skipped=len(runs) - len(todo), done=0, failed={})

@@ -26,9 +26,9 @@ def grid(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def reference(grid, tmp_path_factory):
-    "An uninterrupted local sweep: 4 complete runs."
+    "An uninterrupted local sweep: 4 complete runs (into a relative --out, as `make figures` gives it)."
     out = tmp_path_factory.mktemp('ref')/'sweep'
-    p = bual('sweep', grid, '--out', out, '--workers', '2', timeout=900)
+    p = bual('sweep', grid, '--out', 'sweep', '--workers', '2', timeout=900, cwd=out.parent)
     assert p.returncode == 0, p.stderr[-3000:]
     return out
 
