@@ -15,8 +15,8 @@ from .loop import ActiveLearningRun, CycleProbe, unknown_auroc
 from .tables import METHOD_NAMES, summarize
 
 # %% auto #0
-__all__ = ['FIG6_METHODS', 'curves', 'plot_curves', 'plot_precision', 'save_figure', 'probe_run', 'confidence', 'aurocs',
-           'plot_confidence', 'tsne', 'knn_agreement', 'nn_ratio', 'feature_map', 'plot_map', 'sample']
+__all__ = ['FIG6_METHODS', 'curves', 'plot_curves', 'plot_precision', 'save_figure', 'replay_dir', 'probe_run', 'confidence',
+           'aurocs', 'plot_confidence', 'tsne', 'knn_agreement', 'nn_ratio', 'feature_map', 'plot_map', 'sample']
 
 # %% ../nbs/14_figures.ipynb #703ae53f
 FIG6_METHODS = ('random', 'margin', 'coreset', 'badge', 'lfosa', 'ccal', 'dias', 'b-margin')  # the paper shows B-Margin for BUAL
@@ -77,6 +77,13 @@ def save_figure(fig, stem) -> list:
     return [stem.with_suffix('.png'), stem.with_suffix('.pdf')]
 
 # %% ../nbs/14_figures.ipynb #c40ac878
+def replay_dir(runs_root, tag:str, **config) -> Path:
+    "The folder under `runs_root` a figure replays a run into: `tag`, data set, openness, strategy, seed, profile, then any other option."
+    c = dict(config)
+    try: head = f"{tag}_{c.pop('dataset')}_o{c.pop('openness')}_{c.pop('strategy')}_s{c.pop('seed')}_{c.pop('profile', 'cpu')}"
+    except KeyError as e: raise BualError(f"replay_dir needs {e.args[0]}=...; pass dataset, openness, strategy and seed") from None
+    return Path(runs_root)/(head + ''.join(f"_{k}={v}" for k, v in sorted(c.items())))
+
 def probe_run(out, cycle:int, progress:bool=True, **config) -> tuple[ActiveLearningRun, CycleProbe]:
     "Run (or resume) the run folder `out` to the start of `cycle` and probe that cycle: (run, probe)."
     run = ActiveLearningRun(out=out, resume=True, progress=False, **config)
