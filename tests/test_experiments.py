@@ -99,3 +99,17 @@ def test_bad_input_is_one_line(tmp_path):
     p = bual('experiment', 'tables', '-p', 'sources', f'[{tmp_path}/missing]', '-p', 'out', tmp_path)
     assert p.returncode == 2 and p.stderr.strip().splitlines()[-1].startswith('bual: error: tables failed in cell')
     assert 'not a sweep folder' in p.stderr and 'Traceback' not in p.stderr
+
+def test_gpu_experiments_script_runs_on_cpu(tmp_path):
+    "benchmarks/gpu_experiments.sh (the paper-scale GPU check) at CPU scale on digits: every step it runs succeeds."
+    import os, subprocess, sys
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, 'DATASET': 'digits', 'PROFILE': 'cpu', 'CYCLES': '2',
+           'PATH': f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}   # its python3 is this one
+    p = subprocess.run(['bash', str(root/'benchmarks'/'gpu_experiments.sh'), str(tmp_path)], capture_output=True, text=True,
+                       env=env, cwd=root, timeout=900)
+    assert p.returncode == 0 and p.stdout.rstrip().endswith('ALL STEPS OK'), (p.stdout + p.stderr)[-3000:]
+    table = (tmp_path/'table1_digits.md').read_text()
+    assert '| Random |' in table and '| B-Margin |' in table
+    f1 = json.loads((tmp_path/'fig1_confidence_digits.json').read_text())
+    assert f1['profile'] == 'cpu' and f1['cycle'] == 1 and f1['auroc_neg'] is not None
