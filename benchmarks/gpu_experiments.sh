@@ -10,7 +10,8 @@ out=${1:?usage: bash benchmarks/gpu_experiments.sh OUT_DIR}
 cycles=${CYCLES:-2}
 dataset=${DATASET:-fashion_mnist}
 profile=${PROFILE:-paper}   # DATASET=digits PROFILE=cpu: a quick try of this script on a CPU
-work=$(mktemp -d)
+work=$(mktemp -d)   # the sweep and the replays; removed at the end
+trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
 bual() { python3 -c 'from bual.cli import main; main()' "$@"; }
 stamp() { date +%s.%N; }
