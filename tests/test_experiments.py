@@ -1,5 +1,5 @@
 "Every experiment notebook run through `bual experiment` (papermill) with small parameters, checked against the runs it reads."
-import json, statistics
+import json, os, statistics, subprocess, sys
 from pathlib import Path
 import pandas as pd
 import pytest
@@ -102,7 +102,6 @@ def test_bad_input_is_one_line(tmp_path):
 
 def test_gpu_experiments_script_runs_on_cpu(tmp_path):
     "benchmarks/gpu_experiments.sh (the paper-scale GPU check) at CPU scale on digits: every step it runs succeeds."
-    import os, subprocess, sys
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, 'DATASET': 'digits', 'PROFILE': 'cpu', 'CYCLES': '2',
            'PATH': f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}   # its python3 is this one
