@@ -397,7 +397,7 @@ class ActiveLearningRun:
     def step(self) -> dict:
         "Run the next cycle, record it, save the state; returns the cycle's record."
         pr, t, nl = self._cycle()
-        c, cyc, K, pools = self.cfg, pr.cycle, self.K, self.pools
+        cyc, K, pools = pr.cycle, self.K, self.pools
         query, cand, acc, n_dropped = pr.query, pr.candidates, pr.accuracy, pr.n_dropped
         # --- the oracle answers; everything below is bookkeeping and evaluation ---
         labels = self.oracle.label(query)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .data import BualError
-from .loop import RunConfig
+from .loop import RESUME_FREE, RunConfig
 from .sweep import collect
 
 # %% auto #0
@@ -23,7 +23,7 @@ CONFIG_COLS = [f.name for f in fields(RunConfig)]
 METHOD_NAMES = {'random': 'Random', 'lc': 'LC', 'margin': 'Margin', 'entropy': 'Entropy', 'coreset': 'Coreset',
                 'badge': 'BADGE', 'lfosa': 'LfOSA', 'ccal': 'CCAL', 'dias': 'DIAS',
                 'b-lc': 'B-LC', 'b-margin': 'B-Margin', 'b-entropy': 'B-Entropy'}  # Table 1's order
-VARIANTS = {'unc_p': 'unc_p', 'unc_n': 'unc_n', 'w/o w': 'w/o w', 'w/o f_aux': 'w/o f_aux', 'full': 'full'}  # Table 2's order
+VARIANTS = ('unc_p', 'unc_n', 'w/o w', 'w/o f_aux', 'full')  # Table 2's order
 OPENNESS = (0.2, 0.4, 0.6, 0.8)
 
 _T1 = """random 83.3 82.5 87.2 96.9 57.6 58.3 58.7 61.2 45.7 47.2 50.9 55.0
@@ -68,7 +68,7 @@ def load_runs(*sources, finished_only:bool=True) -> pd.DataFrame:
     df = pd.concat(frames, ignore_index=True)
     if finished_only: df = df[df.status == 'finished']
     if df.empty: raise BualError(f"no finished runs in {', '.join(map(str, sources))}")
-    keys = [c for c in CONFIG_COLS if c in df and c not in ('device', 'data_root', 'download', 'eval_batch_size')] + ['cycle']
+    keys = [c for c in CONFIG_COLS if c in df and c not in RESUME_FREE] + ['cycle']
     df = df.drop_duplicates(subset=keys).reset_index(drop=True)
     return df.assign(variant=variant(df))
 
