@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 import pandas as pd
 from .loop import ActiveLearningRun
 from .tables import CONFIG_COLS, METHOD_NAMES, load_runs
-from .figures import confidence, aurocs, feature_map, plot_map, sample
+from .figures import confidence, plot_confidence, feature_map, plot_map, sample
 
 # %% auto #0
 __all__ = ['Explorer']
@@ -114,14 +114,9 @@ class Explorer:
         self.status.value = f"replaying {self.strategies.value[0]} to cycle {self.cycle.value}..."
         run, pr = self.probe()
         conf = confidence(run, pr)
-        au = aurocs(conf)
         cols = [c for c in ('f_p', 'P-') if c in conf]
         fig = Figure(figsize=(5 * (len(cols) + 1), 3.8)); axes = fig.subplots(1, len(cols) + 1)
-        for ax, c in zip(axes, cols):
-            edges = np.linspace(conf[c].min(), conf[c].max() + 1e-9, 31)
-            for unk, color in ((False, 'tab:blue'), (True, 'tab:red')):
-                ax.hist(conf.loc[conf.unknown == unk, c], edges, alpha=0.6, color=color, label='unknown' if unk else 'known')
-            ax.set(title=f"{c}: AUROC {au[c]:.3f}" if au[c] is not None else c, xlabel='max probability'); ax.legend(fontsize=7)
+        plot_confidence(conf, axes=axes[:len(cols)])
         rest = np.setdiff1d(pr.candidates, pr.query)
         groups = {'labeled': sample(pr.labeled_known, self.max_points, 0),
                   'candidates: known': sample(rest[run.oracle.is_known(rest)], self.max_points, 0),

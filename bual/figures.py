@@ -106,13 +106,14 @@ def aurocs(conf:pd.DataFrame) -> dict:
     u = conf.unknown.values
     return {c: unknown_auroc(torch.tensor(conf[[c]].values), u) for c in ('f_p', 'P-') if c in conf}
 
-def plot_confidence(conf:pd.DataFrame, title:str='', bins:int=30):
-    "Fig. 1: histograms of confidence on the candidates, known vs unknown, before (f_p) and after (P^-) RLNL."
-    import matplotlib.pyplot as plt
+def plot_confidence(conf:pd.DataFrame, title:str='', bins:int=30, axes=None):
+    "Fig. 1: histograms of confidence on the candidates, known vs unknown, before (f_p) and after (P^-) RLNL (into `axes` if given)."
     cols = [c for c in ('f_p', 'P-') if c in conf]
-    fig, axes = plt.subplots(1, len(cols), figsize=(5 * len(cols), 3.5), squeeze=False)
-    au = aurocs(conf)
-    for ax, c in zip(axes[0], cols):
+    if axes is None:
+        import matplotlib.pyplot as plt
+        axes = plt.subplots(1, len(cols), figsize=(5 * len(cols), 3.5), squeeze=False)[1][0]
+    fig, au = axes[0].figure, aurocs(conf)
+    for ax, c in zip(axes, cols):
         edges = np.linspace(conf[c].min(), conf[c].max() + 1e-9, bins + 1)
         for unk, color in ((False, 'tab:blue'), (True, 'tab:red')):
             ax.hist(conf.loc[conf.unknown == unk, c], edges, alpha=0.6, color=color, label='unknown' if unk else 'known')
