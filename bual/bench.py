@@ -145,7 +145,7 @@ def bench_scoring(arch:str, data:ImageData, dev, n_images:int, cfg:TrainConfig, 
     def run_ref():
         with torch.no_grad():
             for xb, _ in loader:
-                with autocast(dev, cfg): m2(xb.to(dev, non_blocking=True)).softmax(1)
+                m2(xb.to(dev, non_blocking=True)).float().softmax(1)  # float32, like the engine's predictions
     r = n_images / _timed(run_ref, dev)
     return dict(section='scoring', name=f'{arch} {label}, engine batch {cfg.eval_batch_size}, reference batch {ref_batch}, num_workers={workers}',
                 engine=e, reference=r, unit='images/s', ratio=e / r)

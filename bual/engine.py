@@ -173,15 +173,14 @@ def fit(model:nn.Module, data:DeviceData,
 @torch.no_grad()
 def predict(model:nn.Module, data:DeviceData, idx, cfg:TrainConfig,
             output='probs'): # 'probs' (softmax), 'logits' or 'features' (penultimate layer)
-    "Model outputs for examples `idx`, in evaluation mode, as float32 on the data's device."
+    "Model outputs for examples `idx`, in evaluation mode, computed in float32 on the data's device."
     dev = data.device
     model.to(dev).eval()
     if data.channels_last: model.to(memory_format=torch.channels_last)
     idx = torch.as_tensor(idx, device=dev)
     fn = model.features if output == 'features' else model
-    outs = []
-    for i in range(0, len(idx), cfg.eval_batch_size):
-        with autocast(dev, cfg): outs.append(fn(data.batch(idx[i:i+cfg.eval_batch_size])).float())
+    # no autocast, even when training uses bf16: these outputs decide the query, and bf16 rounding makes ties
+    outs = [fn(data.batch(idx[i:i+cfg.eval_batch_size])).float() for i in range(0, len(idx), cfg.eval_batch_size)]
     out = torch.cat(outs) if outs else torch.zeros(0, model.n_out, device=dev)
     return out.softmax(1) if output == 'probs' else out
 

@@ -16,14 +16,14 @@ from .data import BualError, load_dataset
 from .pools import Oracle, Pools, make_split, derive_seed, generator
 from .models import make_model, ARCHS
 from .engine import TrainConfig, DeviceData, fit, predict, accuracy, cross_entropy, same_targets
-from .rlnl import run_rlnl, FixedStop, StableStop, OracleStop
-from .strategies import make_strategy, QueryContext, MODES
+from .rlnl import run_rlnl, RLNLResult, FixedStop, StableStop, OracleStop
+from .strategies import make_strategy, QueryContext, MODES, top_b, uncertainty
 from . import baselines as _baselines, openset as _openset  # noqa: F401 (registers Coreset, BADGE, LfOSA, CCAL, DIAS)
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'PROFILES', 'PROFILE_OVERRIDES', 'NL_STOPS', 'RESUME_FREE', 'RunConfig', 'strategy_options',
-           'resolve_config', 'write_json_atomic', 'load_results', 'unknown_auroc', 'StrategyTrainer', 'CycleProbe',
-           'ActiveLearningRun']
+           'train_config', 'run_generator', 'resolve_config', 'write_json_atomic', 'load_results', 'unknown_auroc',
+           'separation_metrics', 'StrategyTrainer', 'CycleProbe', 'ActiveLearningRun']
 
 # %% ../nbs/06_loop.ipynb #b21ba538
 PROTOCOL = {
@@ -55,7 +55,7 @@ class RunConfig:
     budget:int = None               # b, examples queried per cycle
     init_ratio:float = None         # fraction of known-class training examples labeled at start
     sub_size:int = None             # |D_sub|
-    model:str = None                # small_cnn, resnet18, resnet18_64
+    model:str = None                # small_cnn, small_cnn_wide, resnet18, resnet18_64
     epochs:int = None               # f_p
     aux_epochs:int = None           # f_aux
     nl_epochs:int = None            # RLNL
@@ -69,6 +69,7 @@ class RunConfig:
     r0:float = None                 # r before any query (default: 1 in paper mode, 0 in official mode)
     class_order:str = 'first'       # known classes: 'first' K ids or a seeded 'random' choice
     drop_predicted_unknown:bool = True
+    measure_pool:bool = False       # also measure f_p and P^- on the examples f_aux dropped (whole-pool diagnostics; same queries)
     nl_train_backbone:bool = True   # False freezes f_n's backbone (head only)
     batch_size:int = None
     lr:float = 0.01
@@ -77,7 +78,7 @@ class RunConfig:
     eval_batch_size:int = None
     augment:bool = None             # default: the data set's (off for digits)
     device:str = 'auto'
-    bf16:bool = True                # bf16 autocast on CUDA
+    bf16:bool = True                # bf16 autocast for training on CUDA (predictions stay float32)
     channels_last:bool = True       # channels-last memory format
     cuda_graphs:bool = True         # replay training steps as CUDA graphs (CUDA only)
     compile:bool = False            # torch.compile the models (instead of CUDA graphs)
@@ -87,6 +88,15 @@ class RunConfig:
 def strategy_options(c:RunConfig) -> dict:
     "The options of a config that strategies may take."
     return dict(mode=c.mode, bu_terms=c.bu_terms, balance=c.balance, aux=c.aux, seed=c.seed)
+
+def train_config(c:RunConfig, epochs:int) -> TrainConfig:
+    "The engine's settings for training a model of run `c` for `epochs` epochs."
+    return TrainConfig(epochs, c.batch_size, c.lr, c.momentum, c.weight_decay, c.eval_batch_size, c.bf16,
+                       c.channels_last, c.cuda_graphs, c.compile)
+
+def run_generator(c:RunConfig, purpose:str, cycle, device='cpu') -> torch.Generator:
+    "The random source named `purpose` of `cycle` in run `c` (every random draw of a run comes from one of these)."
+    return generator(derive_seed(c.seed, purpose, cycle), device)
 
 # these do not change what a run computes on a given device; a resumed run may change them
 RESUME_FREE = ('device', 'data_root', 'download', 'eval_batch_size', 'cuda_graphs', 'compile')
@@ -147,17 +157,52 @@ def load_results(out) -> dict:
     return json.loads((Path(out)/'results.json').read_text())
 
 # %% ../nbs/06_loop.ipynb #256d94ee
-def unknown_auroc(probs:torch.Tensor, is_unknown:np.ndarray):
+def unknown_auroc(probs:torch.Tensor, # (n, K) probabilities, or (n,) max probabilities
+                  is_unknown:np.ndarray):
     "AUROC of max probability as a detector of unknown examples; None when one group is empty."
     if is_unknown.all() or not is_unknown.any(): return None
     from sklearn.metrics import roc_auc_score
-    return float(roc_auc_score(is_unknown, probs.max(1).values.float().cpu().numpy()))
+    conf = probs.max(1).values if probs.ndim == 2 else probs
+    return float(roc_auc_score(is_unknown, conf.float().cpu().numpy()))
+
+def _group_means(conf:torch.Tensor, mask:np.ndarray):
+    "Mean of each row of `conf` over the columns in `mask` (None if there are none)."
+    return conf[:, torch.as_tensor(mask, device=conf.device)].mean(1).tolist() if mask.any() else None
+
+def separation_metrics(pr, # the cycle's `CycleProbe`
+                       known_cand:np.ndarray, known_dropped:np.ndarray, # ground truth of the candidates and of what f_aux dropped
+                       known_sub:np.ndarray|None, # ... and of D_sub (RLNL strategies)
+                       measure:str='margin') -> dict: # the uncertainty the counterfactual queries rank by
+    "How well f_p and P^- tell unknown from known examples, on the candidates and on the whole pool, and what RLNL trained on."
+    unk_cand, unk_pool = ~known_cand, ~np.concatenate([known_cand, known_dropped])
+    whole = len(known_dropped) == 0  # nothing dropped: the candidates are the whole pool
+    pool_auroc = lambda cand_value, p_cand, p_dropped: cand_value if whole else (
+        None if p_dropped is None else unknown_auroc(torch.cat([p_cand, p_dropped]), unk_pool))
+    m = dict(cand_known_fraction=float(known_cand.mean()), pool_known_fraction=float((~unk_pool).mean()),
+             auroc_fp=unknown_auroc(pr.p_pos, unk_cand))
+    m['auroc_fp_pool'] = pool_auroc(m['auroc_fp'], pr.p_pos, pr.p_pos_dropped)
+    rl = pr.rlnl
+    m['auroc_neg'] = None if rl is None else unknown_auroc(rl.p_neg, unk_cand)
+    m['auroc_neg_pool'] = None if rl is None else pool_auroc(m['auroc_neg'], rl.p_neg, rl.p_neg_extra)
+    if rl is None: return m
+    unk = unk_pool if rl.conf.shape[1] == len(unk_pool) else unk_cand
+    m.update(n_sub=len(known_sub), sub_known_fraction=float(known_sub.mean()))
+    # the query precision each term alone would have given on these candidates: what drives the method's own
+    b = len(pr.query)
+    for name, p in (('unc_p', pr.p_pos), ('unc_n', rl.p_neg)):
+        m[f'precision_{name}_only'] = float(known_cand[top_b(uncertainty(p, measure), b).cpu().numpy()].mean())
+    m['nl_trace'] = dict(measured_on='pool' if unk is unk_pool else 'candidates', epoch=list(rl.snapshot_epochs),
+                         conf_known=_group_means(rl.conf, ~unk), conf_unknown=_group_means(rl.conf, unk),
+                         avg_conf_known=_group_means(rl.avg_conf, ~unk), avg_conf_unknown=_group_means(rl.avg_conf, unk),
+                         auroc=[unknown_auroc(row, unk) for row in rl.conf], avg_auroc=[unknown_auroc(row, unk) for row in rl.avg_conf])
+    return m
 
 # %% ../nbs/06_loop.ipynb #338ed1f0
 class StrategyTrainer:
     "Trains and runs a strategy's own models through the engine, on images only; times itself."
-    def __init__(self, data:DeviceData, cfg:RunConfig, tc_fn, gen_fn, image_shape, cycle:int):
-        self._data, self.cfg, self._tc, self._gen, self.image_shape, self.cycle = data, cfg, tc_fn, gen_fn, image_shape, cycle
+    def __init__(self, data:DeviceData, cfg:RunConfig, image_shape, cycle:int):
+        # holds the images, the config and plain values only: nothing here leads back to the run or its oracle
+        self._data, self.cfg, self.image_shape, self.cycle = data, cfg, image_shape, cycle
         self.time, self.device = 0.0, data.device
     @property
     def pool_size(self): return len(self._data)
@@ -180,16 +225,17 @@ class StrategyTrainer:
         with self.timed():
             m = self.new_model(n_out, purpose)
             fit(m, self._data, torch.as_tensor(idx, device=self.device), torch.as_tensor(y, device=self.device),
-                self._tc(epochs or self.cfg.aux_epochs), self._gen(purpose, self.cycle), loss_fn, target_fn, **kw)
+                train_config(self.cfg, epochs or self.cfg.aux_epochs), self.generator(purpose), loss_fn, target_fn, **kw)
         return m
     def predict(self, model, idx, output='probs'):
         "Outputs of `model` on the examples `idx` ('probs', 'logits' or 'features')."
-        with self.timed(): return predict(model, self._data, torch.as_tensor(idx, device=self.device), self._tc(1), output)
+        with self.timed(): return predict(model, self._data, torch.as_tensor(idx, device=self.device), train_config(self.cfg, 1), output)
     def batch(self, idx, gen=None):
         "Normalised images `idx`, augmented with `gen` (for strategies with custom training steps)."
         return self._data.batch(torch.as_tensor(idx, device=self.device), gen)
-    def generator(self, purpose:str, cycle:int=None):
-        return self._gen(purpose, self.cycle if cycle is None else cycle)
+    def generator(self, purpose:str, cycle=None):
+        "The run's random source named `purpose` for `cycle` (default: this one)."
+        return run_generator(self.cfg, purpose, self.cycle if cycle is None else cycle, self.device)
 
 # %% ../nbs/06_loop.ipynb #9cd6b60e
 def _sync(dev):
@@ -200,6 +246,7 @@ class CycleProbe:
     "One cycle's selection as it happened: candidates, scores, models and query (see `ActiveLearningRun.probe`)."
     cycle:int
     candidates:np.ndarray       # pool indices that could be queried (after f_aux dropped predicted unknowns)
+    dropped:np.ndarray          # pool indices f_aux dropped as predicted unknown
     query:np.ndarray            # the b chosen pool indices
     labeled_known:np.ndarray    # D_l^kno before the query
     labeled_unknown:np.ndarray  # D_l^unk before the query
@@ -210,7 +257,12 @@ class CycleProbe:
     f_p:torch.nn.Module
     f_aux:torch.nn.Module|None
     f_n:torch.nn.Module|None
-    n_dropped:int               # candidates f_aux dropped as predicted unknown
+    aux_filter:str              # 'applied', 'skipped' (fewer than b would remain), 'off' (drop_predicted_unknown=False), 'none' (no f_aux)
+    d_sub:np.ndarray|None       # the unlabeled examples RLNL trained on (RLNL strategies)
+    rlnl:RLNLResult|None        # P^- and every snapshot's confidence (RLNL strategies)
+    p_pos_dropped:torch.Tensor|None  # f_p's probabilities on `dropped` (with measure_pool)
+    @property
+    def n_dropped(self): return len(self.dropped)
 
 _HELD_LOCKS = {}  # run folders this process has locked (flock is per open file: never lock one twice)
 
@@ -237,6 +289,7 @@ class ActiveLearningRun:
                f"unlabeled examples of {c.dataset}; lower --budget or --cycles")
         self.n_known_unlabeled0 = int(self.oracle.is_known(self.pools.unlabeled()).sum())
         self.r, self.records, self.next_cycle, self.last_query = c.r0, [], 0, None
+        self._warned_filter_skipped = False
         if saved is not None: self._restore(saved)
         self.dev = torch.device(c.device)
         augment = self.data.augment if c.augment is None else c.augment
@@ -298,11 +351,16 @@ class ActiveLearningRun:
 
     @property
     def finished(self): return self.next_cycle >= self.cfg.cycles
+    @property
+    def components(self) -> dict:
+        "Which of f_aux's filter, its local factor and r this run's strategy uses (the filter only if `drop_predicted_unknown`)."
+        comp = self.strategy.components
+        return {**comp, 'filter': comp['filter'] and self.cfg.drop_predicted_unknown}
 
     def results(self) -> dict:
         "The run's results: config, status and one record per finished cycle."
         res = dict(config=asdict(self.cfg), status='finished' if self.finished else 'running', K=self.K,
-                   known_classes=self.split.known.tolist(), cycles=self.records)
+                   known_classes=self.split.known.tolist(), components=self.components, cycles=self.records)
         if self.cfg.nl_stop == 'oracle': res['diagnostic'] = "nl_stop='oracle' read ground truth during selection"
         return res
 
@@ -315,12 +373,8 @@ class ActiveLearningRun:
         write_json_atomic(self.out/'state.json', state)
         self._write_results()
 
-    def _gen(self, purpose, cycle): return generator(derive_seed(self.cfg.seed, purpose, cycle), self.dev)
-
-    def _tc(self, epochs):
-        c = self.cfg
-        return TrainConfig(epochs, c.batch_size, c.lr, c.momentum, c.weight_decay, c.eval_batch_size, c.bf16,
-                           c.channels_last, c.cuda_graphs, c.compile)
+    def _gen(self, purpose, cycle): return run_generator(self.cfg, purpose, cycle, self.dev)
+    def _tc(self, epochs): return train_config(self.cfg, epochs)
 
     def _train(self, n_out, idx, y, epochs, cycle, purpose):
         c = self.cfg
@@ -335,6 +389,7 @@ class ActiveLearningRun:
         t = {}
         lk = pools.labeled_known(); lu = pools.labeled_unknown(); unl = pools.unlabeled()
         lk_t, lk_y = torch.as_tensor(lk, device=dev), torch.as_tensor(pools.labels[lk], device=dev)
+        unl_t = torch.as_tensor(unl, device=dev)
         t0 = time.perf_counter()
         f_p, tc = self._train(K, lk_t, lk_y, c.epochs, cyc, 'f_p')
         acc = accuracy(f_p, self.test_data, self.test_y, tc)
@@ -349,42 +404,58 @@ class ActiveLearningRun:
         _sync(dev); t['time_aux'] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        cand, p_unknown, n_dropped = torch.as_tensor(unl, device=dev), None, 0
+        cand, dropped, p_unknown, aux_filter = unl_t, unl_t[:0], None, 'none'
         if f_aux is not None:
-            p_aux = predict(f_aux, self.train_data, cand, tc)
+            p_aux = predict(f_aux, self.train_data, unl_t, tc)
             keep = p_aux.argmax(1) != K
-            n_keep = int(keep.sum())
-            if c.drop_predicted_unknown and n_keep >= c.budget:
-                cand, p_aux, n_dropped = cand[keep], p_aux[keep], len(unl) - n_keep
+            aux_filter = self._filter_rule(int(keep.sum()), cyc)
+            if aux_filter == 'applied': cand, dropped, p_aux = unl_t[keep], unl_t[~keep], p_aux[keep]
             p_unknown = p_aux[:, K]
         p_pos = predict(f_p, self.train_data, cand, tc)
+        measure_dropped = c.measure_pool and len(dropped) > 0
+        p_pos_dropped = predict(f_p, self.train_data, dropped, tc) if measure_dropped else None
         _sync(dev); t['time_score'] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        trainer = StrategyTrainer(self.train_data, c, self._tc, self._gen, self.data.image_shape, cyc)
+        trainer = StrategyTrainer(self.train_data, c, self.data.image_shape, cyc)
         ctx = QueryContext(candidates=cand, p_pos=p_pos, p_unknown=p_unknown, r=self.r, labeled_idx=lk_t, labeled_y=lk_y,
                            unknown_idx=torch.as_tensor(lu, device=dev), generator=self._gen('select', cyc), trainer=trainer)
         if self.strategy.uses_features:
             ctx.feat_cand = predict(f_p, self.train_data, cand, tc, 'features')
             ctx.feat_labeled = predict(f_p, self.train_data, torch.as_tensor(np.concatenate([lk, lu]), device=dev), tc, 'features')
-        nl, f_n = {}, None
+        nl, f_n, rlnl, sub = {}, None, None, None
         if self.strategy.uses_rlnl:
-            sub = cand[torch.randperm(len(cand), generator=self._gen('d_sub', cyc), device=dev)[:c.sub_size]]
+            # D_sub comes from all of D_u, before f_aux's filter: RLNL must see unknown examples to separate them
+            sub = unl_t[torch.randperm(len(unl_t), generator=self._gen('d_sub', cyc), device=dev)[:c.sub_size]]
             select_fn = lambda p_neg: self.strategy.select(QueryContext(**{**ctx.__dict__, 'p_neg': p_neg, 'generator': self._gen('select', cyc)}), c.budget)
             stop = {'fixed': lambda: FixedStop(), 'stable': lambda: StableStop(select_fn, c.patience),
                     'oracle': lambda: OracleStop(select_fn, self.oracle.is_known, c.patience)}[c.nl_stop]()
-            res, f_n = run_rlnl(f_p, self.train_data, lk_t, lk_y, sub, cand, K, self._tc(c.nl_epochs), self._gen('rlnl', cyc), c.snapshot_every,
-                              stop, c.nl_train_backbone, derive_seed(c.seed, 'init_f_n', cyc))
-            ctx.p_neg = res.p_neg
-            nl = dict(nl_snapshots=res.n_snapshots, nl_epochs_run=res.epochs)
+            rlnl, f_n = run_rlnl(f_p, self.train_data, lk_t, lk_y, sub, cand, K, self._tc(c.nl_epochs), self._gen('rlnl', cyc),
+                                 c.snapshot_every, stop, c.nl_train_backbone, derive_seed(c.seed, 'init_f_n', cyc),
+                                 extra=dropped if measure_dropped else None)
+            ctx.p_neg = rlnl.p_neg
+            nl = dict(nl_snapshots=rlnl.n_snapshots, nl_epochs_run=rlnl.epochs)
         _sync(dev); t['time_rlnl'] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         query = self.strategy.select(ctx, c.budget).cpu().numpy()
         _sync(dev); t['time_select'] = time.perf_counter() - t0 - trainer.time
         t['time_strategy_models'] = trainer.time
-        probe = CycleProbe(cyc, cand.cpu().numpy(), query, lk, lu, acc, p_pos, ctx.p_neg, p_unknown, f_p, f_aux, f_n, n_dropped)
+        as_np = lambda x: None if x is None else x.cpu().numpy()
+        probe = CycleProbe(cyc, as_np(cand), as_np(dropped), query, lk, lu, acc, p_pos, ctx.p_neg, p_unknown, f_p, f_aux, f_n,
+                           aux_filter, as_np(sub), rlnl, p_pos_dropped)
         return probe, t, nl
+
+    def _filter_rule(self, n_keep:int, cycle:int) -> str:
+        "Whether f_aux's filter applies this cycle: it is skipped (with one warning per run) when fewer than b candidates would remain."
+        c = self.cfg
+        if not c.drop_predicted_unknown: return 'off'
+        if n_keep >= c.budget: return 'applied'
+        if not self._warned_filter_skipped:
+            warnings.warn(f"cycle {cycle}: f_aux predicts all but {n_keep} unlabeled examples as unknown, fewer than the budget "
+                          f"b={c.budget}; its filter is skipped in such cycles (recorded as aux_filter='skipped')")
+            self._warned_filter_skipped = True
+        return 'skipped'
 
     def probe(self) -> CycleProbe:
         "The next cycle's models, scores and query, computed exactly as `step` would, without labeling or saving anything."
@@ -397,25 +468,23 @@ class ActiveLearningRun:
     def step(self) -> dict:
         "Run the next cycle, record it, save the state; returns the cycle's record."
         pr, t, nl = self._cycle()
-        cyc, K, pools = pr.cycle, self.K, self.pools
-        query, cand, acc, n_dropped = pr.query, pr.candidates, pr.accuracy, pr.n_dropped
+        counts = self.pools.counts()
         # --- the oracle answers; everything below is bookkeeping and evaluation ---
-        labels = self.oracle.label(query)
-        n_known = int((labels < K).sum())
-        counts = pools.counts()
-        pools.add(query, labels)
-        self.r = n_known / len(query)
+        labels = self.oracle.label(pr.query)
+        n_known = int((labels < self.K).sum())
+        self.pools.add(pr.query, labels)
+        self.r = n_known / len(pr.query)
         queried_known = sum(r['n_query_known'] for r in self.records) + n_known
-        is_unknown = ~self.oracle.is_known(cand)
-        rec = dict(cycle=cyc, n_labeled_known=counts['n_labeled_known'], n_labeled_unknown=counts['n_labeled_unknown'],
-                   n_unlabeled=counts['n_unlabeled'], accuracy=acc, n_query=len(query), n_query_known=n_known,
+        known = lambda idx: None if idx is None else self.oracle.is_known(idx)
+        rec = dict(cycle=pr.cycle, n_labeled_known=counts['n_labeled_known'], n_labeled_unknown=counts['n_labeled_unknown'],
+                   n_unlabeled=counts['n_unlabeled'], accuracy=pr.accuracy, n_query=len(pr.query), n_query_known=n_known,
                    precision=self.r, recall=queried_known / max(self.n_known_unlabeled0, 1), r_next=self.r,
-                   n_candidates=len(cand), n_dropped_unknown=n_dropped,
-                   auroc_fp=unknown_auroc(pr.p_pos, is_unknown),
-                   auroc_neg=unknown_auroc(pr.p_neg, is_unknown) if pr.p_neg is not None else None, **nl, **t)
+                   n_candidates=len(pr.candidates), n_dropped_unknown=pr.n_dropped, aux_filter=pr.aux_filter,
+                   **separation_metrics(pr, known(pr.candidates), known(pr.dropped), known(pr.d_sub),
+                                      getattr(self.strategy, 'measure', 'margin')), **nl, **t)
         rec['time_total'] = sum(t.values())
         self.records.append(rec)
-        self.last_query, self.next_cycle = query, cyc + 1
+        self.last_query, self.next_cycle = pr.query, pr.cycle + 1
         if self.out is not None: self._save()
         return rec
 

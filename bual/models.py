@@ -75,7 +75,7 @@ class Classifier(nn.Module):
         return m
 
 # %% ../nbs/02_models.ipynb #1d049955
-ARCHS = ('small_cnn', 'resnet18', 'resnet18_64')
+ARCHS = ('small_cnn', 'small_cnn_wide', 'resnet18', 'resnet18_64')
 
 def make_model(arch:str, # one of ARCHS
                n_out:int, # number of outputs: K for f_p and f_n, K+1 for f_aux
@@ -87,5 +87,6 @@ def make_model(arch:str, # one of ARCHS
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if arch == 'small_cnn': bb = SmallCNNBackbone(c, h)
+        elif arch == 'small_cnn_wide': bb = SmallCNNBackbone(c, h, widths=(32, 64, 128))  # 4x the convolution work
         else: bb = ResNet18Backbone(c, stem_stride=2 if arch == 'resnet18_64' else 1)
         return Classifier(bb, n_out)

@@ -67,35 +67,45 @@ class OracleStop(StableStop):
 # %% ../nbs/04_rlnl.ipynb #54afc119
 @dataclass
 class RLNLResult:
-    "P^- on the candidates, how many snapshots were averaged, and how many NL epochs ran."
+    "P^- on the candidates, how many snapshots were averaged, how many NL epochs ran, and every snapshot's confidence."
     p_neg:torch.Tensor
     n_snapshots:int
     epochs:int
+    snapshot_epochs:list = None      # NL epochs trained before each snapshot (0: the untrained head)
+    conf:torch.Tensor = None         # (snapshots, n) max probability of each single snapshot: candidates, then `extra`
+    avg_conf:torch.Tensor = None     # (snapshots, n) max probability of the running mean of the snapshots so far
+    p_neg_extra:torch.Tensor = None  # P^- on `extra` (None without)
 
 def run_rlnl(f_p, data:DeviceData,
              labeled_idx, labeled_y, # D_l^kno and its labels
-             sub_idx, # D_sub: examples drawn uniformly from the candidates
-             candidates, # where P^- is measured
+             sub_idx, # D_sub: unlabeled examples drawn uniformly from all of D_u
+             candidates, # where P^- is measured for selection
              K:int, cfg:TrainConfig, gen:torch.Generator,
              snapshot_every:int=5, # m: epochs between snapshots
              stop=None, # a stopping rule (default: FixedStop)
              train_backbone:bool=True, # False freezes f_p's copied backbone and trains the head only
-             head_seed:int=0):
+             head_seed:int=0,
+             extra=None): # more examples to measure P^- on, for diagnostics only (never seen by `stop`)
     "Train the RLNL model f_n and return `(RLNLResult, f_n)`."
     dev = data.device
     stop = stop or FixedStop()
     f_n = f_p.with_new_head(K, seed=head_seed).to(dev)
     idx = torch.cat([torch.as_tensor(labeled_idx, device=dev), torch.as_tensor(sub_idx, device=dev)])
     y = torch.cat([torch.as_tensor(labeled_y, device=dev), torch.full((len(sub_idx),), -1, device=dev, dtype=torch.long)])
-    candidates = torch.as_tensor(candidates, device=dev)
-    total, count = torch.zeros(len(candidates), K, device=dev), 0
-    def snapshot():
+    measured = [torch.as_tensor(candidates, device=dev)] + ([] if extra is None else [torch.as_tensor(extra, device=dev)])
+    n_cand = len(measured[0])
+    total, count, at, conf, avg_conf = 0, 0, [], [], []
+    def snapshot(epoch):
         nonlocal total, count
-        total += predict(f_n, data, candidates, cfg); count += 1
-        return stop(total / count)
+        p = torch.cat([predict(f_n, data, m, cfg) for m in measured])  # one call per set: the candidates' values never depend on `extra`
+        total, count = total + p, count + 1
+        at.append(epoch); conf.append(p.max(1).values); avg_conf.append((total / count).max(1).values)
+        return stop(total[:n_cand] / count)
     epochs = 0
-    if not snapshot():  # the first snapshot is taken before any NL epoch
+    if not snapshot(0):  # the first snapshot is taken before any NL epoch
         epochs = fit(f_n, data, idx, y, cfg, gen, loss_fn=nl_loss, target_fn=complementary_targets(K),
-                     on_epoch_end=lambda e: e % snapshot_every == 0 and snapshot(),
+                     on_epoch_end=lambda e: e % snapshot_every == 0 and snapshot(e),
                      frozen=None if train_backbone else f_n.backbone)
-    return RLNLResult(total / count, count, epochs), f_n
+    p_neg = total / count
+    return RLNLResult(p_neg[:n_cand], count, epochs, at, torch.stack(conf), torch.stack(avg_conf),
+                      None if extra is None else p_neg[n_cand:]), f_n

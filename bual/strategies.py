@@ -104,6 +104,10 @@ class Strategy:
     uses_rlnl = False  # the loop runs RLNL and fills p_neg
     uses_features = False  # the loop fills feat_cand and feat_labeled
     default_r0 = 1.0   # r before any query
+    @property
+    def components(self) -> dict:
+        "Which of BUAL's parts the strategy uses: f_aux's candidate filter, its local factor in the score, the global factor r."
+        return dict(filter=self.uses_aux, local_factor=False, r=False)
     def score(self, ctx:QueryContext) -> torch.Tensor: raise NotImplementedError
     def select(self, ctx:QueryContext, b:int) -> torch.Tensor:
         "Pool indices of the `b` candidates to query."
@@ -124,7 +128,7 @@ class UncertaintySampling(Strategy):
 class BidirectionalSampling(Strategy):
     "BUAL: bidirectional uncertainty from f_p and RLNL, balanced by f_aux and r; `terms`, `balance`, `aux` give Table 2's ablations."
     def __init__(self, measure:str, mode:str='paper',
-                 terms:str='both', # 'both'; 'p': unc_p only (classic uncertainty); 'n': unc_n only
+                 terms:str='both', # 'both'; 'p': unc_p only (f_p's uncertainty); 'n': unc_n only
                  balance:bool=True, # False: w/o w, the plain sum of both uncertainties (no f_aux, no r)
                  aux:bool=True): # False: w/o f_aux, no local balancing factor (r kept)
         _check_measure(measure)
@@ -132,10 +136,14 @@ class BidirectionalSampling(Strategy):
         if terms not in ('both', 'p', 'n'): raise BualError(f"unknown bu_terms {terms!r}; choose 'both', 'p' or 'n'")
         self.measure, self.mode, self.terms, self.balance, self.aux = measure, mode, terms, balance, aux
         self.uses_rlnl = terms != 'p'
-        self.uses_aux = terms != 'p' and balance and aux
+        self.uses_aux = balance and aux  # one rule: only w/o w and w/o f_aux give up f_aux (and with it the filter)
         suffix = {'p': ' [unc_p]', 'n': ' [unc_n]'}.get(terms, '' if balance and aux else (' [w/o w]' if not balance else ' [w/o f_aux]'))
         self.name = f'b-{measure}{suffix}'
         self.default_r0 = 1.0 if mode == 'paper' else 0.0
+    @property
+    def components(self):
+        both = self.terms == 'both'
+        return dict(filter=self.uses_aux, local_factor=both and self.balance and self.aux, r=both and self.balance)
     def score(self, ctx):
         if self.terms == 'both' and self.balance and self.aux:
             return bidirectional_scores(ctx.p_pos, ctx.p_neg, ctx.p_unknown, ctx.r, self.measure, self.mode)

@@ -17,7 +17,7 @@ from .loop import RunConfig, resolve_config, write_json_atomic
 
 # %% auto #0
 __all__ = ['parse_grid', 'varying_keys', 'run_name', 'load_grid', 'experiment_notebook', 'is_done', 'execute_run', 'run_sweep',
-           'print_summary', 'experiments', 'notebook_parameters', 'run_experiment', 'collect']
+           'print_summary', 'experiments', 'notebook_parameters', 'run_experiment', 'run_rows', 'trace_rows', 'collect']
 
 # %% ../nbs/12_sweep.ipynb #ca2e1a8f
 _TYPES = {f.name: f.type if isinstance(f.type, str) else f.type.__name__ for f in fields(RunConfig)}
@@ -199,15 +199,36 @@ def run_experiment(name:str, params:dict=None, save=None, progress:bool=True) ->
     return save
 
 # %% ../nbs/12_sweep.ipynb #657def2a
-def collect(out, write:bool=True) -> pd.DataFrame:
-    "One tidy table of a sweep folder: a row per run and cycle with every parameter and metric; writes results.csv and .parquet."
+def run_rows(res:dict, name:str) -> list:
+    "One run's tidy rows: a row per cycle with the run's name, configuration, status, components and every scalar metric."
+    head = {'run': name, **res['config'], 'status': res.get('status'),
+            **{f'component_{k}': v for k, v in (res.get('components') or {}).items()}}
+    return [{**head, **{k: v for k, v in c.items() if not isinstance(v, (dict, list))}} for c in res['cycles']]
+
+def trace_rows(res:dict, name:str) -> list:
+    "One run's RLNL traces (`nl_trace` of each cycle) as a row per snapshot, with the run's name and configuration."
     rows = []
-    for f in sorted(Path(out).glob('*/results.json')):
-        res = json.loads(f.read_text())
-        for c in res['cycles']: rows.append({'run': f.parent.name, **res['config'], 'status': res.get('status'), **c})
+    for c in res['cycles']:
+        tr = c.get('nl_trace') or {}
+        series = {k: v for k, v in tr.items() if k != 'measured_on'}
+        for i in range(len(tr.get('epoch', []))):
+            rows.append({'run': name, **res['config'], 'cycle': c['cycle'], 'measured_on': tr['measured_on'],
+                         **{k: v[i] if v is not None else None for k, v in series.items()}})
+    return rows
+
+def _runs(out):
+    "(folder name, results) of every run under the sweep folder `out`."
+    for f in sorted(Path(out).glob('*/results.json')): yield f.parent.name, json.loads(f.read_text())
+
+def collect(out, write:bool=True) -> pd.DataFrame:
+    "One tidy table of a sweep folder: a row per run and cycle with every parameter and metric; writes results.csv and .parquet (and nl_trace.csv)."
+    runs = list(_runs(out))
+    rows = [row for name, res in runs for row in run_rows(res, name)]
     if not rows: raise BualError(f"no run results under {out}; run `bual sweep GRID --out {out}` first")
     df = pd.DataFrame(rows)
     if write:
         df.to_csv(Path(out)/'results.csv', index=False)
         df.to_parquet(Path(out)/'results.parquet', index=False)
+        traces = [row for name, res in runs for row in trace_rows(res, name)]
+        if traces: pd.DataFrame(traces).to_csv(Path(out)/'nl_trace.csv', index=False)
     return df

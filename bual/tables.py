@@ -6,17 +6,19 @@ Docs: https://bual-dev.github.io/bual/tables.html.md"""
 
 # %% ../nbs/13_tables.ipynb #7af3ac8f
 from __future__ import annotations
+import json
 from dataclasses import fields
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from .data import BualError
 from .loop import RESUME_FREE, RunConfig
-from .sweep import collect
+from .sweep import collect, run_rows, trace_rows, _runs
 
 # %% auto #0
 __all__ = ['CONFIG_COLS', 'METHOD_NAMES', 'VARIANTS', 'OPENNESS', 'PAPER_TABLE1', 'PAPER_TABLE2', 'PAPER_TABLE2_SETTING',
-           'variant', 'load_runs', 'final_cycle', 'summarize', 'table1', 'table2', 'wide', 'to_markdown', 'to_latex']
+           'variant', 'load_runs', 'load_traces', 'final_cycle', 'summarize', 'table1', 'table2', 'wide', 'to_markdown',
+           'to_latex']
 
 # %% ../nbs/13_tables.ipynb #1ccafade
 CONFIG_COLS = [f.name for f in fields(RunConfig)]
@@ -45,10 +47,16 @@ PAPER_TABLE2 = {(ds, v): x for ds, row in [('cifar10', (87.5, 89.4, 90.8, 91.3, 
 PAPER_TABLE2_SETTING = dict(strategy='b-lc', mode='paper', openness=0.6)  # the paper's Table 2 ablates B-LC at openness 0.6
 
 # %% ../nbs/13_tables.ipynb #7d6be587
-def _one_run(folder) -> pd.DataFrame:
-    import json
-    res = json.loads((Path(folder)/'results.json').read_text())
-    return pd.DataFrame([{'run': Path(folder).name, **res['config'], 'status': res.get('status'), **c} for c in res['cycles']])
+def _gather(sources, rows_of, read_table, what:str) -> list:
+    "Frames of rows (`rows_of(results, name)`) from sweep folders and run folders, or collected tables read by `read_table`."
+    frames = []
+    for s in map(Path, sources):
+        if s.is_file() and s.suffix in ('.csv', '.parquet', '.gz'): frames.append(read_table(s))
+        elif (s/'results.json').is_file(): frames.append(pd.DataFrame(rows_of(json.loads((s/'results.json').read_text()), s.name)))
+        elif s.is_dir(): frames.append(pd.DataFrame([r for name, res in _runs(s) for r in rows_of(res, name)]))
+        else: raise BualError(f"{s}: not a sweep folder, run folder or {what}; run `bual sweep` (or `bual collect`) first")
+    if not frames: raise BualError(f"no sources given; pass sweep folders, run folders or {what} files")
+    return frames
 
 def variant(df:pd.DataFrame) -> pd.Series:
     "Table 2's name of each row's score: 'full', 'unc_p', 'unc_n', 'w/o w' or 'w/o f_aux' (only b-* methods have variants)."
@@ -58,19 +66,19 @@ def variant(df:pd.DataFrame) -> pd.Series:
 
 def load_runs(*sources, finished_only:bool=True) -> pd.DataFrame:
     "A row per run and cycle from sweep folders, run folders or collected results.csv/.parquet files; a configuration seen twice counts once."
-    frames = []
-    for s in map(Path, sources):
-        if s.is_file() and s.suffix in ('.csv', '.parquet', '.gz'): frames.append(pd.read_parquet(s) if s.suffix == '.parquet' else pd.read_csv(s))
-        elif (s/'results.json').is_file(): frames.append(_one_run(s))
-        elif s.is_dir(): frames.append(collect(s, write=False))
-        else: raise BualError(f"{s}: not a sweep folder, run folder or results table; run `bual sweep` (or `bual collect`) first")
-    if not frames: raise BualError("no sources given; pass sweep folders, run folders or results.csv files")
-    df = pd.concat(frames, ignore_index=True)
+    read = lambda f: pd.read_parquet(f) if f.suffix == '.parquet' else pd.read_csv(f)
+    df = pd.concat(_gather(sources, run_rows, read, 'results table'), ignore_index=True)
     if finished_only: df = df[df.status == 'finished']
     if df.empty: raise BualError(f"no finished runs in {', '.join(map(str, sources))}")
     keys = [c for c in CONFIG_COLS if c in df and c not in RESUME_FREE] + ['cycle']
     df = df.drop_duplicates(subset=keys).reset_index(drop=True)
     return df.assign(variant=variant(df))
+
+def load_traces(*sources) -> pd.DataFrame:
+    "A row per RLNL snapshot (run, cycle, NL epoch, mean max probability per group, AUROCs) from sweep folders, run folders or nl_trace.csv files."
+    frames = [f for f in _gather(sources, trace_rows, pd.read_csv, 'nl_trace table') if len(f)]
+    if not frames: raise BualError(f"no RLNL traces in {', '.join(map(str, sources))}; they come from runs of b-* strategies")
+    return pd.concat(frames, ignore_index=True)
 
 def final_cycle(df:pd.DataFrame) -> pd.DataFrame:
     "The last cycle of every run."

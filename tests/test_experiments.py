@@ -88,6 +88,28 @@ def test_fig8_query_tsne(tmp_path):
     for m in s['methods'].values(): assert m['n_query'] == 30 and m['nn_ratio'] > 0 and 0 <= m['precision'] <= 1
     assert (tmp_path/'fig8_query_tsne_digits.pdf').exists()
 
+def test_rlnl_study(sweep, tmp_path):
+    "The RLNL study at tiny settings: a sweep of two settings x two seeds through `bual sweep`, collected, then the notebook."
+    grid = tmp_path/'grid.yaml'
+    grid.write_text("grid:\n  seed: [0, 1]\nvariants:\n  - {nl_epochs: 5}\n  - {nl_epochs: 10}\nfixed:\n  dataset: digits\n"
+                    "  strategy: b-margin\n  measure_pool: true\n" + ''.join(f"  {k}: {v}\n" for k, v in SMALL.items() if k not in ('dataset', 'nl_epochs')))
+    study = tmp_path/'study'
+    assert bual('sweep', grid, '--out', study, '--workers', 2, timeout=900).returncode == 0
+    assert bual('collect', study).returncode == 0 and (study/'nl_trace.csv').exists()
+    experiment('rlnl_study', '-p', 'sources', f'[{study}/results.csv]', '-p', 'traces', f'[{study}/nl_trace.csv]',
+               '-p', 'references', f'[{sweep}]', '-p', 'trace_settings', "['profile', 'nl_epochs: 10']", '-p', 'out', tmp_path)
+    t = pd.read_csv(tmp_path/'rlnl_study_digits.csv').set_index('setting')
+    assert list(t.index) == ['profile', 'nl_epochs: 10']
+    for setting, nl in (('profile', 5), ('nl_epochs: 10', 10)):  # the most common value of a factor is the 'profile' one (ties: the lower)   # each number is the mean over seeds of the runs' cycle means
+        runs = [json.loads(f.read_text()) for f in study.glob('*/results.json')]
+        runs = [r for r in runs if r['config']['nl_epochs'] == nl]
+        assert len(runs) == 2 and all(r['cycles'][0]['nl_trace']['measured_on'] == 'pool' for r in runs)
+        per_run = [statistics.mean(c['auroc_neg_pool'] for c in r['cycles']) for r in runs]
+        assert abs(t.loc[setting, 'auroc_neg_pool_mean'] - statistics.mean(per_run)) < 1e-9
+        assert abs(t.loc[setting, 'final_accuracy_mean'] - statistics.mean(r['cycles'][-1]['accuracy'] for r in runs)) < 1e-9
+    assert "AUROC P^- pool" in (tmp_path/'rlnl_study_digits.md').read_text()
+    for stem in ('rlnl_study_digits', 'rlnl_study_trace_digits'): assert (tmp_path/f'{stem}.png').stat().st_size > 5000
+
 def test_al_run(tmp_path):
     experiment('al_run', '-p', 'out', tmp_path/'run', '-p', 'strategy', 'margin', '-p', 'cycles', 2, '-p', 'epochs', 3)
     res = json.loads((tmp_path/'run'/'results.json').read_text())

@@ -28,11 +28,24 @@ def test_table2_variants_run(measure, variant):
     uses_rlnl = variant.get('bu_terms') != 'p'
     assert ('nl_snapshots' in res['cycles'][0]) == uses_rlnl
 
-def test_unc_p_equals_classic_uncertainty():
-    a = ActiveLearningRun(strategy='b-margin', bu_terms='p', seed=2, **QUICK).run()
-    b = ActiveLearningRun(strategy='margin', seed=2, **QUICK).run()
-    strip = lambda r: [{k: v for k, v in c.items() if not k.startswith('time')} for c in r['cycles']]
-    assert strip(a) == strip(b)
+def test_unc_p_is_margin_on_the_candidates_f_aux_lets_through():
+    "One rule for f_aux in the ablations: unc_p keeps its filter, so it is Margin's ranking on fewer candidates."
+    cfg = {**QUICK, 'aux_epochs': 10}  # f_aux trained enough to leave at least b candidates
+    a = ActiveLearningRun(strategy='b-margin', bu_terms='p', seed=0, **cfg).run()
+    b = ActiveLearningRun(strategy='margin', seed=0, **cfg).run()
+    strip = lambda c: {k: v for k, v in c.items() if not k.startswith('time')}
+    assert strip(a['cycles'][0]) == strip(b['cycles'][0])     # no unknown labeled yet, so no f_aux: Margin's query
+    a1, b1 = a['cycles'][1], b['cycles'][1]
+    assert a1['aux_filter'] == 'applied' and a1['n_candidates'] < b1['n_candidates'] == b1['n_unlabeled']
+    assert a['components'] == dict(filter=True, local_factor=False, r=False)
+    assert b['components'] == dict(filter=False, local_factor=False, r=False)
+
+@pytest.mark.parametrize('variant,components', [(dict(balance=False), (False, False, False)), (dict(aux=False), (False, False, True)),
+                                                (dict(bu_terms='n'), (True, False, False)), ({}, (True, True, True))])
+def test_only_w_o_w_and_w_o_f_aux_train_no_f_aux(variant, components):
+    res = ActiveLearningRun(strategy='b-lc', seed=0, **{**QUICK, **variant}).run()
+    assert tuple(res['components'].values()) == components
+    assert (res['cycles'][1]['aux_filter'] == 'none') == (not components[0])
 
 @pytest.mark.parametrize('name,extra', [('coreset', []), ('badge', []), ('lfosa', []), ('ccal', []), ('dias', []), ('b-lc', ['--no-aux']), ('b-entropy', ['--bu-terms', 'n'])])
 def test_cli_runs_methods(tmp_path, name, extra):
