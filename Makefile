@@ -41,15 +41,19 @@ check-clean: $(STAMP)
 
 # The CPU-scale reproduction committed under figures/ (see figures/README.md): sweeps, collected tables,
 # then every table and figure. Hours on 2 cores; rerunning skips finished runs.
-SWEEPS := table1_digits table1_fashion table2_digits table2_fashion
+SWEEPS := table1_digits table1_fashion table2_digits table2_fashion rlnl_study_digits rlnl_study_fashion
 figures: $(STAMP)
 	for g in $(SWEEPS); do OMP_NUM_THREADS=1 $(BIN)/bual sweep figures/grids/$$g.yaml --out runs/cpu/$$g --workers 2 || exit 1; \
-	  $(BIN)/bual collect runs/cpu/$$g && gzip -nc runs/cpu/$$g/results.csv > figures/results/$$g.csv.gz; done
-	for e in tables fig6_fig7_curves fig1_confidence fig5_tsne_rlnl fig8_query_tsne; do \
+	  $(BIN)/bual collect runs/cpu/$$g && gzip -nc runs/cpu/$$g/results.csv > figures/results/$$g.csv.gz || exit 1; \
+	  if [ -f runs/cpu/$$g/nl_trace.csv ]; then gzip -nc runs/cpu/$$g/nl_trace.csv > figures/results/$${g}_trace.csv.gz; fi; done
+	for e in tables fig6_fig7_curves fig1_confidence fig5_tsne_rlnl fig8_query_tsne rlnl_study; do \
 	  $(BIN)/bual experiment $$e --save nbs/experiments/$$e.ipynb || exit 1; done
 	$(BIN)/bual experiment tables -p dataset fashion_mnist -p sources '[figures/results/table1_fashion.csv.gz, figures/results/table2_fashion.csv.gz]'
 	$(BIN)/bual experiment fig6_fig7_curves -p dataset fashion_mnist -p sources '[figures/results/table1_fashion.csv.gz]'
 	$(BIN)/bual experiment fig1_confidence -p dataset fashion_mnist -p sweep '[figures/results/table1_fashion.csv.gz]'
 	$(BIN)/bual experiment fig5_tsne_rlnl -p dataset fashion_mnist
 	$(BIN)/bual experiment fig8_query_tsne -p dataset fashion_mnist
+	$(BIN)/bual experiment rlnl_study -p dataset fashion_mnist -p sources '[figures/results/rlnl_study_fashion.csv.gz]' \
+	  -p traces '[figures/results/rlnl_study_fashion_trace.csv.gz]' \
+	  -p references '[figures/results/table1_fashion.csv.gz, figures/results/table2_fashion.csv.gz]'
 	$(BIN)/nbdev-clean
