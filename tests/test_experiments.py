@@ -97,7 +97,7 @@ def test_rlnl_study(sweep, tmp_path):
     assert bual('sweep', grid, '--out', study, '--workers', 2, timeout=900).returncode == 0
     assert bual('collect', study).returncode == 0 and (study/'nl_trace.csv').exists()
     experiment('rlnl_study', '-p', 'sources', f'[{study}/results.csv]', '-p', 'traces', f'[{study}/nl_trace.csv]',
-               '-p', 'references', f'[{sweep}]', '-p', 'trace_settings', "['profile', 'nl_epochs: 10']", '-p', 'out', tmp_path)
+               '-p', 'references', f'[{sweep}]', '-p', 'out', tmp_path)
     t = pd.read_csv(tmp_path/'rlnl_study_digits.csv').set_index('setting')
     assert list(t.index) == ['profile', 'nl_epochs: 10']
     for setting, nl in (('profile', 5), ('nl_epochs: 10', 10)):  # the most common value of a factor is the 'profile' one (ties: the lower)   # each number is the mean over seeds of the runs' cycle means
@@ -109,6 +109,12 @@ def test_rlnl_study(sweep, tmp_path):
         assert abs(t.loc[setting, 'final_accuracy_mean'] - statistics.mean(r['cycles'][-1]['accuracy'] for r in runs)) < 1e-9
     assert "AUROC P^- pool" in (tmp_path/'rlnl_study_digits.md').read_text()
     for stem in ('rlnl_study_digits', 'rlnl_study_trace_digits'): assert (tmp_path/f'{stem}.png').stat().st_size > 5000
+    tr = pd.read_csv(tmp_path/'rlnl_study_trace_digits.csv')
+    assert set(tr.setting) == {'profile', 'nl_epochs: 10'} and list(tr[tr.setting == 'profile'].epoch) == [0, 5]
+    last = tr[tr.setting == 'nl_epochs: 10'].iloc[-1]                     # the last running mean is P^-, averaged over cycles and seeds
+    runs = [json.loads(f.read_text()) for f in study.glob('*/results.json')]
+    aurocs = [c['auroc_neg_pool'] for r in runs if r['config']['nl_epochs'] == 10 for c in r['cycles']]
+    assert abs(last.avg_auroc - statistics.mean(aurocs)) < 1e-9
 
 def test_al_run(tmp_path):
     experiment('al_run', '-p', 'out', tmp_path/'run', '-p', 'strategy', 'margin', '-p', 'cycles', 2, '-p', 'epochs', 3)
