@@ -1,4 +1,4 @@
-"""Fine-tune a new head on f_p's backbone with complementary labels, so unknown-class examples drift to confident predictions while informative known-class ones stay uncertain.
+"""Fine-tune a new head on f_p's backbone with random complementary labels; the paper claims unknown-class examples drift to confident predictions while informative known-class ones stay uncertain, and every run measures whether they do.
 
 Docs: https://bual-dev.github.io/bual/rlnl.html.md"""
 
