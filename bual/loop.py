@@ -252,7 +252,6 @@ class CycleProbe:
     labeled_unknown:np.ndarray  # D_l^unk before the query
     accuracy:float              # f_p on the known-class test set
     p_pos:torch.Tensor          # f_p's probabilities on the candidates
-    p_neg:torch.Tensor|None     # P^- on the candidates (RLNL strategies)
     p_unknown:torch.Tensor|None # f_aux's unknown probability on the candidates
     f_p:torch.nn.Module
     f_aux:torch.nn.Module|None
@@ -263,6 +262,8 @@ class CycleProbe:
     p_pos_dropped:torch.Tensor|None  # f_p's probabilities on `dropped` (with measure_pool)
     @property
     def n_dropped(self): return len(self.dropped)
+    @property
+    def p_neg(self): return None if self.rlnl is None else self.rlnl.p_neg  # P^- on the candidates
 
 _HELD_LOCKS = {}  # run folders this process has locked (flock is per open file: never lock one twice)
 
@@ -442,7 +443,7 @@ class ActiveLearningRun:
         _sync(dev); t['time_select'] = time.perf_counter() - t0 - trainer.time
         t['time_strategy_models'] = trainer.time
         as_np = lambda x: None if x is None else x.cpu().numpy()
-        probe = CycleProbe(cyc, as_np(cand), as_np(dropped), query, lk, lu, acc, p_pos, ctx.p_neg, p_unknown, f_p, f_aux, f_n,
+        probe = CycleProbe(cyc, as_np(cand), as_np(dropped), query, lk, lu, acc, p_pos, p_unknown, f_p, f_aux, f_n,
                            aux_filter, as_np(sub), rlnl, p_pos_dropped)
         return probe, t, nl
 
