@@ -5,7 +5,8 @@ resident memory of the selection step (pool 50,000 candidates, K=80, 512-d featu
 of P^-, 5,000 labeled examples). Each method runs in a fresh process, whose peak is reset (Linux
 /proc/self/clear_refs) after the synthetic inputs are built, so the figure is the selection's alone.
 Methods that train models of their own (LfOSA, CCAL, DIAS) are timed on their selection step given
-synthetic outputs of those models; their training time is what the loop reports as time_strategy_models.
+synthetic outputs of those models (CCAL: 128-d semantic and 4 x 128-d distinctive features); their training
+time is what the loop reports as time_strategy_models.
 """
 import subprocess, sys, time
 from pathlib import Path
@@ -22,7 +23,7 @@ def one(method):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from bual.strategies import make_strategy, QueryContext, top_b
     from bual.baselines import mav_known_posterior
-    from bual.openset import ccal_select
+    from bual.ccal import ccal_scores, quota_select
     import bual.loop  # noqa: F401 (registers every method)
     g = torch.Generator().manual_seed(0)
     soft = lambda n, k: (3 * torch.randn(n, k, generator=g)).softmax(1)
@@ -33,12 +34,14 @@ def one(method):
                        feat_cand=torch.randn(N, D, generator=g), feat_labeled=torch.randn(L, D, generator=g))
     snaps = [soft(N, K) for _ in range(T)]
     logits = 3 * torch.randn(N, K + 1, generator=g)
-    unit = lambda n: F.normalize(torch.randn(n, 128, generator=g), dim=1)
-    sem_c, sem_k, dis_c, dis_l = unit(N), unit(L), unit(N), unit(L)
+    sem_c, sem_k = torch.randn(N, 128, generator=g), torch.randn(L, 128, generator=g)
+    dis_c, dis_l = torch.randn(N, 4, 128, generator=g), torch.randn(L, 4, 128, generator=g)
     strat = make_strategy(method)
     def run():
         if method == 'lfosa': return top_b(mav_known_posterior(logits.max(1).values, logits.argmax(1), K), B)
-        if method == 'ccal': return ccal_select(sem_c, sem_k, dis_c, dis_l, B)
+        if method == 'ccal':
+            pseudo, _, score = ccal_scores(sem_c, sem_k, ctx.labeled_y, dis_c, dis_l, K)
+            return quota_select(pseudo, score, K, B, ctx.generator)
         if method == 'dias': return top_b(logits.softmax(1)[:, :K].max(1).values, B)
         if strat.uses_rlnl:
             total = torch.zeros_like(snaps[0])

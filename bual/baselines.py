@@ -6,13 +6,16 @@ Docs: https://bual-dev.github.io/bual/baselines.html.md"""
 
 # %% ../nbs/08_baselines.ipynb #a56de805
 from __future__ import annotations
+import warnings
 import numpy as np
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from .strategies import Strategy, STRATEGIES
 
 # %% auto #0
-__all__ = ['min_sq_dist', 'k_center_greedy', 'Coreset', 'badge_factors', 'badge_select', 'BADGE', 'mav_known_posterior', 'LfOSA']
+__all__ = ['min_sq_dist', 'k_center_greedy', 'Coreset', 'badge_factors', 'badge_select', 'BADGE', 'mav_known_posterior',
+           'MAVHead', 'LfOSA']
 
 # %% ../nbs/08_baselines.ipynb #bcba6b92
 def min_sq_dist(x:torch.Tensor, centres:torch.Tensor, chunk:int=4096) -> torch.Tensor:
@@ -78,17 +81,26 @@ class BADGE(Strategy):
 
 # %% ../nbs/08_baselines.ipynb #fdc04919
 def mav_known_posterior(mav:torch.Tensor, pred:torch.Tensor, K:int, seed:int=0) -> torch.Tensor:
-    "Per class k < K, posterior of the larger-mean component of a 2-GMM on the MAVs predicted as k; -inf for predicted unknown."
+    "Per class k < K, posterior of the larger-mean component of a 2-GMM on the MAVs predicted as k; 0 for predicted unknown, -1 for classes too small to fit."
     from sklearn.mixture import GaussianMixture
-    score = torch.full((len(mav),), float('-inf'))
+    from sklearn.exceptions import ConvergenceWarning
+    score = torch.zeros(len(mav))                  # predicted unknown: 0, as the source
     mav, pred = mav.float().cpu(), pred.cpu()
     for k in range(K):                             # a loop over classes, not examples
         m = pred == k
+        if m.sum() < 2: score[m] = -1.0; continue  # the source drops them: here they only fill a query after every scored one
         v = mav[m].numpy()[:, None].astype(np.float64)
-        if len(v) < 2 or np.ptp(v) == 0: score[m] = 1.0; continue
-        gmm = GaussianMixture(2, random_state=seed, reg_covar=1e-6).fit(v)
+        with warnings.catch_warnings():            # 10 EM steps often stop short of tol, by the source's choice
+            warnings.simplefilter('ignore', ConvergenceWarning)
+            gmm = GaussianMixture(2, max_iter=10, tol=1e-2, reg_covar=5e-4, random_state=seed).fit(v)
         score[m] = torch.as_tensor(gmm.predict_proba(v)[:, int(np.argmax(gmm.means_[:, 0]))], dtype=torch.float32)
     return score
+
+class MAVHead(nn.Sequential):
+    "LfOSA's head: features to 2 to `n_out`, linear (the source's centre-loss network)."
+    def __init__(self, n_features:int, n_out:int):
+        super().__init__(nn.Linear(n_features, 2), nn.Linear(2, n_out))
+        self.out_features = n_out
 
 class LfOSA(Strategy):
     "Query the candidates whose MAV most surely comes from the known component of their predicted class."
@@ -99,7 +111,7 @@ class LfOSA(Strategy):
         idx = torch.cat([ctx.labeled_idx, ctx.unknown_idx])
         y = torch.cat([ctx.labeled_y, torch.full((len(ctx.unknown_idx),), K, device=dev, dtype=torch.long)])
         T = self.temperature
-        det = ctx.trainer.fit(K + 1, idx, y, purpose='lfosa', loss_fn=lambda logits, t: F.cross_entropy(logits / T, t))
+        det = ctx.trainer.fit(K + 1, idx, y, purpose='lfosa', loss_fn=lambda logits, t: F.cross_entropy(logits / T, t), head=MAVHead)
         logits = ctx.trainer.predict(det, ctx.candidates, 'logits')
         return mav_known_posterior(logits.max(1).values, logits.argmax(1), K, self.seed).to(dev)
 

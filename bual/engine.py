@@ -77,8 +77,18 @@ class DeviceData:
         if self.augment and self.pad:
             p, (h, w) = self.pad, self.size
             xb = crop_flip_padded(xb, self.size, gen) if gen is not None else xb[:, :, p:p+h, p:p+w]
-        xb = torch.addcmul(self.bias, xb.float(), self.scale)
-        return xb.contiguous(memory_format=torch.channels_last) if self.channels_last else xb
+        return self._norm(torch.addcmul(self.bias, xb.float(), self.scale))
+    def images(self, idx:torch.Tensor) -> torch.Tensor:
+        "Images `idx` as floats in [0, 1], unaugmented and not normalised (for methods with augmentations of their own)."
+        xb = self.x[idx]
+        if self.augment and self.pad:
+            p, (h, w) = self.pad, self.size
+            xb = xb[:, :, p:p+h, p:p+w]
+        return xb.float() / 255
+    def normalise(self, x:torch.Tensor) -> torch.Tensor:
+        "Normalise images in [0, 1] (from `images`, or generated) as `batch` does."
+        return self._norm(torch.addcmul(self.bias, x * 255, self.scale))
+    def _norm(self, xb): return xb.contiguous(memory_format=torch.channels_last) if self.channels_last else xb
 
 # %% ../nbs/03_engine.ipynb #68102558
 def autocast(device:torch.device, cfg:TrainConfig, cache:bool=True):

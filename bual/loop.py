@@ -18,7 +18,7 @@ from .models import make_model, ARCHS
 from .engine import TrainConfig, DeviceData, fit, predict, accuracy, cross_entropy, same_targets
 from .rlnl import run_rlnl, RLNLResult, FixedStop, StableStop, OracleStop
 from .strategies import make_strategy, QueryContext, MODES, top_b, uncertainty
-from . import baselines as _baselines, openset as _openset  # noqa: F401 (registers Coreset, BADGE, LfOSA, CCAL, DIAS)
+from . import baselines as _baselines, ccal as _ccal, dias as _dias  # noqa: F401 (registers Coreset, BADGE, LfOSA, CCAL, DIAS)
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'PROFILES', 'PROFILE_OVERRIDES', 'NL_STOPS', 'RESUME_FREE', 'RunConfig', 'strategy_options',
@@ -214,16 +214,17 @@ class StrategyTrainer:
         try: yield
         finally: _sync(self.device); self.time += time.perf_counter() - t0
 
-    def new_model(self, n_out:int, purpose:str, cycle=None):
+    def new_model(self, n_out:int, purpose:str, cycle=None, head=None):
         "A fresh model of the run's architecture on the device, its weights seeded by `purpose` and `cycle` (default: this one)."
         c = self.cfg
         seed = derive_seed(c.seed, f'init_{purpose}', self.cycle if cycle is None else cycle)
-        return make_model(c.model, n_out, self.image_shape, seed).to(self.device)
+        return make_model(c.model, n_out, self.image_shape, seed, head).to(self.device)
 
-    def fit(self, n_out:int, idx, y, epochs:int=None, purpose:str='strategy', loss_fn=cross_entropy, target_fn=same_targets, **kw):
-        "Train a fresh model of the run's architecture on `idx` with targets `y`."
+    def fit(self, n_out:int, idx, y, epochs:int=None, purpose:str='strategy', loss_fn=cross_entropy, target_fn=same_targets,
+            head=None, **kw):
+        "Train a fresh model of the run's architecture (with `head`, see `make_model`) on `idx` with targets `y`."
         with self.timed():
-            m = self.new_model(n_out, purpose)
+            m = self.new_model(n_out, purpose, head=head)
             fit(m, self._data, torch.as_tensor(idx, device=self.device), torch.as_tensor(y, device=self.device),
                 train_config(self.cfg, epochs or self.cfg.aux_epochs), self.generator(purpose), loss_fn, target_fn, **kw)
         return m
@@ -233,6 +234,12 @@ class StrategyTrainer:
     def batch(self, idx, gen=None):
         "Normalised images `idx`, augmented with `gen` (for strategies with custom training steps)."
         return self._data.batch(torch.as_tensor(idx, device=self.device), gen)
+    def images(self, idx):
+        "Images `idx` in [0, 1], unaugmented (for strategies with augmentations of their own)."
+        return self._data.images(torch.as_tensor(idx, device=self.device))
+    def normalise(self, x):
+        "Normalise images in [0, 1] as `batch` does."
+        return self._data.normalise(x)
     def generator(self, purpose:str, cycle=None):
         "The run's random source named `purpose` for `cycle` (default: this one)."
         return run_generator(self.cfg, purpose, self.cycle if cycle is None else cycle, self.device)

@@ -40,6 +40,10 @@ class ResNet18Backbone(nn.Module):
             layers += [BasicBlock(c, c_out, stride), BasicBlock(c_out, c_out, 1)]; c = c_out
         self.layers = nn.Sequential(*layers)
     def forward(self, x): return F.adaptive_avg_pool2d(self.layers(self.stem(x)), 1).flatten(1)
+    def stages(self) -> list:
+        "The four stages (the stem joins the first), sharing this backbone's modules; pooling them gives `forward`."
+        L = self.layers
+        return [nn.Sequential(self.stem, L[0], L[1]), nn.Sequential(L[2], L[3]), nn.Sequential(L[4], L[5]), nn.Sequential(L[6], L[7])]
 
 # %% ../nbs/02_models.ipynb #17314b04
 class SmallCNNBackbone(nn.Module):
@@ -54,13 +58,17 @@ class SmallCNNBackbone(nn.Module):
         self.n_features = c
         self.body = nn.Sequential(*layers)
     def forward(self, x): return F.adaptive_avg_pool2d(self.body(x), 1).flatten(1)
+    def stages(self) -> list:
+        "The three conv-BN-ReLU(-pool) stages, sharing this backbone's modules; pooling them gives `forward`."
+        starts = [i for i, m in enumerate(self.body) if isinstance(m, nn.Conv2d)] + [len(self.body)]
+        return [self.body[a:b] for a, b in zip(starts, starts[1:])]
 
 # %% ../nbs/02_models.ipynb #841662d1
 class Classifier(nn.Module):
-    "A backbone giving penultimate features and a linear head giving `n_out` logits."
-    def __init__(self, backbone:nn.Module, n_out:int):
+    "A backbone giving penultimate features and a head (linear unless `head` says otherwise) giving `n_out` logits."
+    def __init__(self, backbone:nn.Module, n_out:int, head=None): # head(n_features, n_out) -> module with `out_features`
         super().__init__()
-        self.backbone, self.head = backbone, nn.Linear(backbone.n_features, n_out)
+        self.backbone, self.head = backbone, (head or nn.Linear)(backbone.n_features, n_out)
     @property
     def n_out(self): return self.head.out_features
     def forward(self, x): return self.head(self.backbone(x))
@@ -80,7 +88,8 @@ ARCHS = ('small_cnn', 'small_cnn_wide', 'resnet18', 'resnet18_64')
 def make_model(arch:str, # one of ARCHS
                n_out:int, # number of outputs: K for f_p and f_n, K+1 for f_aux
                image_shape:tuple, # (C, H, W) of the inputs
-               seed:int=0) -> Classifier:
+               seed:int=0,
+               head=None) -> Classifier: # head(n_features, n_out) for a head other than linear
     "Build a `Classifier` whose initial weights depend only on `seed`."
     c, h, _ = image_shape
     if arch not in ARCHS: raise BualError(f"unknown model {arch!r}; choose one of: {', '.join(ARCHS)}")
@@ -89,4 +98,4 @@ def make_model(arch:str, # one of ARCHS
         if arch == 'small_cnn': bb = SmallCNNBackbone(c, h)
         elif arch == 'small_cnn_wide': bb = SmallCNNBackbone(c, h, widths=(32, 64, 128))  # 4x the convolution work
         else: bb = ResNet18Backbone(c, stem_stride=2 if arch == 'resnet18_64' else 1)
-        return Classifier(bb, n_out)
+        return Classifier(bb, n_out, head)
