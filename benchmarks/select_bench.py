@@ -21,10 +21,10 @@ def _status(key):
 def one(method):
     import torch, torch.nn.functional as F
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from bual.strategies import make_strategy, QueryContext, top_b
+    from bual.strategies import QueryContext, top_b
+    from bual.registry import make_strategy
     from bual.baselines import mav_known_posterior
     from bual.ccal import ccal_scores, quota_select
-    import bual.loop  # noqa: F401 (registers every method)
     g = torch.Generator().manual_seed(0)
     soft = lambda n, k: (3 * torch.randn(n, k, generator=g)).softmax(1)
     cand = torch.arange(N)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .strategies import Strategy, STRATEGIES
+from .strategies import Strategy
 
 # %% auto #0
 __all__ = ['min_sq_dist', 'k_center_greedy', 'Coreset', 'badge_factors', 'badge_select', 'BADGE', 'mav_known_posterior',
@@ -114,10 +114,3 @@ class LfOSA(Strategy):
         det = ctx.trainer.fit(K + 1, idx, y, purpose='lfosa', loss_fn=lambda logits, t: F.cross_entropy(logits / T, t), head=MAVHead)
         logits = ctx.trainer.predict(det, ctx.candidates, 'logits')
         return mav_known_posterior(logits.max(1).values, logits.argmax(1), K, self.seed).to(dev)
-
-# %% ../nbs/08_baselines.ipynb #c08d8868
-STRATEGIES.update({
-    'coreset': lambda **kw: Coreset(),
-    'badge': lambda **kw: BADGE(),
-    'lfosa': lambda seed=0, **kw: LfOSA(seed=seed),
-})

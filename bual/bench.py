@@ -15,7 +15,8 @@ from .data import ImageData, make_image_data, BualError
 from .pools import generator, Oracle, Pools
 from .models import make_model
 from .engine import TrainConfig, DeviceData, fit, predict, autocast
-from .strategies import make_strategy, QueryContext
+from .strategies import QueryContext
+from .registry import make_strategy
 
 # %% auto #0
 __all__ = ['ReferenceDataset', 'reference_loader', 'crop_offsets_and_flips', 'probe_image', 'synthetic_images', 'bench_data_path',

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .strategies import Strategy, STRATEGIES
+from .strategies import Strategy
 
 # %% auto #0
 __all__ = ['hflip', 'rotations', 'simclr_augment', 'nt_xent', 'ContrastiveEncoder', 'CCALConfig', 'lr_at', 'train_encoder',
@@ -204,6 +204,3 @@ class CCAL(Strategy):
         K, cand, lk = ctx.p_pos.shape[1], ctx.candidates, ctx.labeled_idx
         pseudo, _, score = ccal_scores(sem[cand], sem[lk], ctx.labeled_y, dis[cand], dis[lk], K, self.cfg.k, self.cfg.t)
         return cand[quota_select(pseudo, score, K, b, ctx.generator)]
-
-# %% ../nbs/11_ccal.ipynb #4bb74845
-STRATEGIES['ccal'] = lambda **kw: CCAL()

@@ -34,6 +34,12 @@ def add_run_options(p:argparse.ArgumentParser):
         if typ is bool: p.add_argument(opt, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=h + dflt)
         else: p.add_argument(opt, dest=f.name, type=typ, default=None, metavar=f.name.upper(), help=h + dflt)
 
+_AFTER_INTERRUPT = {  # what to do after Ctrl-C, per command
+    'run': 'rerun the same command with --resume to continue',
+    'demo': 'rerun `bual demo` to continue (finished runs are kept)',
+    'sweep': 'rerun the same `bual sweep` command to continue (finished runs are skipped)',
+}
+
 def make_parser() -> argparse.ArgumentParser:
     p = _Parser(prog='bual', description='Open-set active learning: BUAL and the methods it is compared against.')
     sub = p.add_subparsers(dest='command', required=True, parser_class=_Parser)
@@ -49,7 +55,7 @@ def make_parser() -> argparse.ArgumentParser:
     sw = sub.add_parser('sweep', help='run a YAML grid of experiments through papermill, locally or on Ray')
     sw.add_argument('grid', help='YAML file: grid (lists of values) and fixed (values)')
     sw.add_argument('--out', required=True, help='sweep folder: one run folder per combination')
-    sw.add_argument('--engine', default='local', help="'local' (process pool) or 'ray'")
+    sw.add_argument('--engine', default='local', choices=('local', 'ray'), help="'local' (process pool) or 'ray'")
     sw.add_argument('--workers', type=int, default=2, help='local engine: runs at once')
     sw.add_argument('--retries', type=int, default=1, help='retries of a failed run before it is reported')
     sw.add_argument('--address', default=None, help="ray engine: cluster address ('auto' joins a running one; none starts a local one)")
@@ -63,7 +69,7 @@ def make_parser() -> argparse.ArgumentParser:
     co = sub.add_parser('collect', help='one tidy table (CSV and Parquet) of a sweep folder')
     co.add_argument('dir', help='sweep folder')
     b = sub.add_parser('bench', help='time the engine against the usual PyTorch pipeline')
-    b.add_argument('--device', default='cpu', help='cpu or cuda')
+    b.add_argument('--device', default='cpu', choices=('cpu', 'cuda'), help='cpu or cuda')
     b.add_argument('--out', default='bench.json', help='JSON file for the table')
     b.add_argument('--quick', action='store_true', help='a few steps of each measurement (smoke test)')
     b.add_argument('--data-root', default=None, help='folder holding Fashion-MNIST (default: the usual search path)')
@@ -116,5 +122,5 @@ def main(argv=None):
         print(f"bual: error: {e}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
-        print("bual: interrupted; rerun with --resume to continue", file=sys.stderr)
+        print(f"bual: interrupted; {_AFTER_INTERRUPT.get(args.command, f'rerun `bual {args.command}` to start it again')}", file=sys.stderr)
         sys.exit(130)

@@ -38,8 +38,6 @@ def format_table(summary:pd.DataFrame) -> str:
 # %% ../nbs/09_demo.ipynb #707b4b97
 def plot_runs(results:list, path=None):
     "Accuracy and query precision per cycle, mean ± std over seeds, one line per strategy."
-    import matplotlib
-    if path is not None: matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     df = pd.concat([pd.DataFrame(r['cycles']).assign(strategy=r['config']['strategy'], seed=r['config']['seed']) for r in results])
     cfg = results[0]['config']

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .strategies import Strategy, STRATEGIES
+from .strategies import Strategy
 
 # %% auto #0
 __all__ = ['DualBatchNorm', 'add_aux_bn', 'aux_bn', 'taps', 'logits_from', 'smooth_ce', 'Generator', 'Discriminator',
@@ -198,6 +198,3 @@ class DIAS(Strategy):
         tr = ctx.trainer
         net = train_dias(tr, ctx.labeled_idx, ctx.labeled_y, ctx.p_pos.shape[1], tr.cfg.aux_epochs, self.cfg)
         return tr.predict(net, ctx.candidates, 'probs').max(1).values
-
-# %% ../nbs/16_dias.ipynb #0f49d661
-STRATEGIES['dias'] = lambda **kw: DIAS()

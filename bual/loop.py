@@ -17,13 +17,13 @@ from .pools import Oracle, Pools, make_split, derive_seed, generator
 from .models import make_model, ARCHS
 from .engine import TrainConfig, DeviceData, fit, predict, accuracy, cross_entropy, same_targets
 from .rlnl import run_rlnl, RLNLResult, FixedStop, StableStop, OracleStop
-from .strategies import make_strategy, QueryContext, MODES, top_b, uncertainty
-from . import baselines as _baselines, ccal as _ccal, dias as _dias  # noqa: F401 (registers Coreset, BADGE, LfOSA, CCAL, DIAS)
+from .strategies import QueryContext, MODES, top_b, uncertainty
+from .registry import make_strategy
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'PROFILES', 'PROFILE_OVERRIDES', 'NL_STOPS', 'RESUME_FREE', 'RunConfig', 'strategy_options',
-           'train_config', 'run_generator', 'resolve_config', 'write_json_atomic', 'load_results', 'unknown_auroc',
-           'separation_metrics', 'StrategyTrainer', 'CycleProbe', 'ActiveLearningRun']
+           'train_config', 'run_generator', 'resolve_config', 'write_json_atomic', 'load_results', 'provenance',
+           'unknown_auroc', 'separation_metrics', 'StrategyTrainer', 'CycleProbe', 'ActiveLearningRun']
 
 # %% ../nbs/06_loop.ipynb #b21ba538
 PROTOCOL = {
@@ -155,6 +155,24 @@ def write_json_atomic(path:Path, obj):
 def load_results(out) -> dict:
     "The results of the run in folder `out`."
     return json.loads((Path(out)/'results.json').read_text())
+
+def _git_commit(repo:Path):
+    "The checkout's commit (with '+dirty' for uncommitted changes to tracked files), or None outside a git checkout."
+    import subprocess
+    if not (repo/'.git').exists(): return None
+    try:
+        git = lambda *a: subprocess.run(['git', '-C', str(repo), *a], capture_output=True, text=True, timeout=10).stdout.strip()
+        commit = git('rev-parse', 'HEAD')
+        return (commit + ('+dirty' if git('status', '--porcelain', '--untracked-files=no') else '')) or None
+    except (OSError, subprocess.SubprocessError): return None
+
+def provenance(device:str) -> dict:
+    "What ran a run: bual's version and commit, PyTorch's version, the device and the CPU thread count, and when."
+    import datetime, platform, bual
+    dev = torch.cuda.get_device_name(torch.device(device)) if device.startswith('cuda') else (platform.processor() or platform.machine())
+    return dict(bual=bual.__version__, git_commit=_git_commit(Path(bual.__file__).resolve().parents[1]), torch=torch.__version__,
+                python=platform.python_version(), device=device, device_name=dev, cpu_threads=torch.get_num_threads(),
+                started=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
 
 # %% ../nbs/06_loop.ipynb #256d94ee
 def unknown_auroc(probs:torch.Tensor, # (n, K) probabilities, or (n,) max probabilities
@@ -311,7 +329,7 @@ class ActiveLearningRun:
         if self.out is not None:
             self.out.mkdir(parents=True, exist_ok=True)
             self._lock()
-            write_json_atomic(self.out/'config.json', asdict(c))
+            self._write_config()
             self._write_results()
 
     def _check_out(self, resume):
@@ -374,6 +392,13 @@ class ActiveLearningRun:
 
     def _write_results(self):
         write_json_atomic(self.out/'results.json', self.results())
+
+    def _write_config(self):
+        "config.json: the options, and one provenance entry per process that worked on the run (the first started it)."
+        try: earlier = json.loads((self.out/'config.json').read_text()).get('provenance', [])
+        except (OSError, ValueError, AttributeError): earlier = []
+        entry = {**provenance(self.cfg.device), 'from_cycle': self.next_cycle}
+        write_json_atomic(self.out/'config.json', {**asdict(self.cfg), 'provenance': [*earlier, entry]})
 
     def _save(self):
         state = dict(version=1, config=asdict(self.cfg), pools=self.pools.state_dict(), r=self.r, next_cycle=self.next_cycle,

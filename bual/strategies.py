@@ -13,8 +13,8 @@ import torch
 from .data import BualError
 
 # %% auto #0
-__all__ = ['MEASURES', 'MODES', 'STRATEGIES', 'confidence', 'uncertainty', 'minmax', 'bidirectional_scores', 'QueryContext',
-           'top_b', 'Strategy', 'RandomSampling', 'UncertaintySampling', 'BidirectionalSampling', 'make_strategy']
+__all__ = ['MEASURES', 'MODES', 'confidence', 'uncertainty', 'minmax', 'bidirectional_scores', 'QueryContext', 'top_b',
+           'Strategy', 'RandomSampling', 'UncertaintySampling', 'BidirectionalSampling']
 
 # %% ../nbs/05_strategies.ipynb #ffd84bbe
 MEASURES = ('lc', 'margin', 'entropy')
@@ -152,18 +152,3 @@ class BidirectionalSampling(Strategy):
         if self.terms == 'p': return term(ctx.p_pos)
         if self.terms == 'n': return term(ctx.p_neg)
         return term(ctx.p_neg) + (1.0 if not self.balance else ctx.r) * term(ctx.p_pos)
-
-# %% ../nbs/05_strategies.ipynb #82964904
-STRATEGIES = {
-    'random': lambda **kw: RandomSampling(),
-    'lc': lambda **kw: UncertaintySampling('lc'),
-    'margin': lambda **kw: UncertaintySampling('margin'),
-    'entropy': lambda **kw: UncertaintySampling('entropy'),
-    **{f'b-{m}': (lambda m: lambda mode='paper', bu_terms='both', balance=True, aux=True, **kw:
-                  BidirectionalSampling(m, mode, bu_terms, balance, aux))(m) for m in MEASURES},
-}
-
-def make_strategy(name:str, **options) -> Strategy:
-    "A strategy by name; `options` (such as `mode`) go to the strategies that use them."
-    if name not in STRATEGIES: raise BualError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}")
-    return STRATEGIES[name](**options)

@@ -16,8 +16,9 @@ from .data import BualError
 from .loop import RunConfig, resolve_config, write_json_atomic
 
 # %% auto #0
-__all__ = ['parse_grid', 'varying_keys', 'run_name', 'load_grid', 'experiment_notebook', 'is_done', 'execute_run', 'run_sweep',
-           'print_summary', 'experiments', 'notebook_parameters', 'run_experiment', 'run_rows', 'trace_rows', 'collect']
+__all__ = ['parse_grid', 'varying_keys', 'run_name', 'load_grid', 'experiment_notebook', 'al_run_parameters', 'is_done',
+           'execute_run', 'run_sweep', 'print_summary', 'experiments', 'notebook_parameters', 'run_experiment',
+           'run_rows', 'trace_rows', 'collect']
 
 # %% ../nbs/12_sweep.ipynb #ca2e1a8f
 _TYPES = {f.name: f.type if isinstance(f.type, str) else f.type.__name__ for f in fields(RunConfig)}
@@ -91,6 +92,12 @@ def experiment_notebook(name:str='al_run') -> Path:
         if (d/f'{name}.ipynb').exists(): return d/f'{name}.ipynb'
     raise BualError(f"experiment notebook {name}.ipynb not found; run from a clone of the repository")
 
+def al_run_parameters(params:dict) -> dict:
+    "A run's options as `al_run.ipynb` takes them: its own parameters directly, every other option inside `config`."
+    own = notebook_parameters(experiment_notebook())
+    return {**{k: v for k, v in params.items() if k in own and k != 'config'},
+            'config': {**params.get('config', {}), **{k: v for k, v in params.items() if k not in own}}}
+
 def is_done(run_dir) -> bool: return (Path(run_dir)/'done.json').exists()
 
 def execute_run(run_dir, params:dict, kernel:str='python3') -> dict:
@@ -98,7 +105,7 @@ def execute_run(run_dir, params:dict, kernel:str='python3') -> dict:
     import papermill as pm
     run_dir = Path(run_dir).resolve(); run_dir.mkdir(parents=True, exist_ok=True)  # absolute: the kernel runs inside it
     t0 = time.time()
-    pm.execute_notebook(str(experiment_notebook()), str(run_dir/'al_run.ipynb'), parameters={**params, 'out': str(run_dir), 'resume': True},
+    pm.execute_notebook(str(experiment_notebook()), str(run_dir/'al_run.ipynb'), parameters={**al_run_parameters(params), 'out': str(run_dir), 'resume': True},
                         kernel_name=kernel, progress_bar=False, cwd=str(run_dir))
     res = json.loads((run_dir/'results.json').read_text())
     if res.get('status') != 'finished': raise RuntimeError(f"{run_dir}: the notebook ended but the run is not finished")

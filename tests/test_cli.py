@@ -13,7 +13,11 @@ def test_run_writes_config_and_results(tmp_path):
     cfg = json.loads((out/'config.json').read_text())
     res = json.loads((out/'results.json').read_text())
     assert cfg['strategy'] == 'b-margin' and cfg['epochs'] == 3 and cfg['cycles'] == 2
+    prov = cfg.pop('provenance')
     assert res['config'] == cfg and res['status'] == 'finished'
+    assert len(prov) == 1 and prov[0]['from_cycle'] == 0 and prov[0]['device'] == 'cpu' and prov[0]['cpu_threads'] >= 1
+    assert bual('run', *TINY, '--strategy', 'b-margin', '--seed', '0', '--cycles', '2', '--out', out, '--resume').returncode == 0
+    assert json.loads((out/'config.json').read_text())['provenance'][0] == prov[0]   # a resume keeps the first entry
     assert [c['cycle'] for c in res['cycles']] == [0, 1]
     for key in ('accuracy', 'precision', 'recall', 'n_labeled_known', 'n_labeled_unknown', 'time_fp', 'time_aux',
                 'time_rlnl', 'time_select', 'auroc_fp', 'auroc_neg'):
@@ -88,3 +92,23 @@ def test_resume_of_finished_run_does_nothing(tmp_path):
     before = (out/'state.json').read_bytes()
     p = bual('run', *args[:-1], out, '--resume')
     assert p.returncode == 0 and (out/'state.json').read_bytes() == before
+
+@pytest.mark.parametrize('args,msg', [(['sweep', 'grid.yaml', '--out', 'x', '--engine', 'slurm'], "invalid choice: 'slurm'"),
+                                      (['bench', '--device', 'tpu'], "invalid choice: 'tpu'")])
+def test_engine_and_bench_device_take_only_their_choices(tmp_path, args, msg):
+    p = bual(*args, cwd=tmp_path)
+    assert p.returncode == 2 and msg in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+@pytest.mark.parametrize('command,hint', [(['run', *TINY, '--strategy', 'margin', '--cycles', '40'], 'with --resume'),
+                                          (['demo', '--seeds', '1'], 'rerun `bual demo`')])
+def test_ctrl_c_says_how_to_continue_that_command(tmp_path, command, hint):
+    import signal, subprocess, time
+    from conftest import BUAL
+    extra = ['--out', str(tmp_path/'out')] + (['--runs', str(tmp_path/'runs')] if command[0] == 'demo' else [])
+    p = subprocess.Popen([BUAL, *command, *extra], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, cwd=tmp_path)
+    time.sleep(6)                                  # past start-up, inside the work
+    p.send_signal(signal.SIGINT)
+    err = p.communicate(timeout=60)[1]
+    assert p.returncode == 130, err[-500:]
+    assert any(line.startswith('bual: interrupted;') and hint in line for line in err.splitlines()), err[-500:]

@@ -117,9 +117,14 @@ def test_rlnl_study(sweep, tmp_path):
     assert abs(last.avg_auroc - statistics.mean(aurocs)) < 1e-9
 
 def test_al_run(tmp_path):
-    experiment('al_run', '-p', 'out', tmp_path/'run', '-p', 'strategy', 'margin', '-p', 'cycles', 2, '-p', 'epochs', 3)
+    experiment('al_run', '-p', 'out', tmp_path/'run', '-p', 'strategy', 'margin', '-p', 'config', '{cycles: 2, epochs: 3, mode: official}')
     res = json.loads((tmp_path/'run'/'results.json').read_text())
     assert res['status'] == 'finished' and res['config']['strategy'] == 'margin' and len(res['cycles']) == 2
+    assert res['config']['epochs'] == 3 and res['config']['mode'] == 'official'
+    p = bual('experiment', 'al_run', '-p', 'out', tmp_path/'bad', '-p', 'config', '{strategy: lfosa}')
+    assert p.returncode == 2 and 'set strategy as its own parameter' in p.stderr
+    p = bual('experiment', 'al_run', '-p', 'out', tmp_path/'bad2', '-p', 'config', '{colour: red}')
+    assert p.returncode == 2 and 'unknown option(s) colour' in p.stderr
 
 def test_bad_input_is_one_line(tmp_path):
     p = bual('experiment', 'tables', '-p', 'colour', 'red')

@@ -12,7 +12,7 @@ import torch
 from bual.data import ImageData
 from bual.loop import ActiveLearningRun
 from bual.pools import Oracle
-from bual.strategies import STRATEGIES
+from bual.registry import STRATEGIES
 
 QUICK = dict(dataset='digits', openness=0.6, cycles=3, epochs=2, aux_epochs=2, nl_epochs=5, progress=False)
 _LEAVES = (str, bytes, int, float, complex, bool, type(None), torch.dtype, torch.device)
