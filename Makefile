@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test nbtest pytest export clean-nbs check-clean figures
+.PHONY: install demo test lab nbtest pytest export clean-nbs check-clean figures
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/nbdev-test --n-workers 2
 	$(BIN)/python -m pytest -q
+
+# JupyterLab (the `lab` extra) at the repository root, for the notebooks and the explorer.
+lab: $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[lab]"
+	$(BIN)/jupyter lab --notebook-dir=.
 
 export: $(STAMP)
 	$(BIN)/nbdev-export

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .strategies import Strategy
+from .strategies import Strategy, open_set_targets
 
 # %% auto #0
 __all__ = ['min_sq_dist', 'k_center_greedy', 'Coreset', 'badge_factors', 'badge_select', 'BADGE', 'mav_known_posterior',
@@ -108,8 +108,7 @@ class LfOSA(Strategy):
     def __init__(self, temperature:float=0.5, seed:int=0): self.temperature, self.seed = temperature, seed
     def score(self, ctx):
         K, dev = ctx.p_pos.shape[1], ctx.candidates.device
-        idx = torch.cat([ctx.labeled_idx, ctx.unknown_idx])
-        y = torch.cat([ctx.labeled_y, torch.full((len(ctx.unknown_idx),), K, device=dev, dtype=torch.long)])
+        idx, y = open_set_targets(ctx.labeled_idx, ctx.labeled_y, ctx.unknown_idx, K)
         T = self.temperature
         det = ctx.trainer.fit(K + 1, idx, y, purpose='lfosa', loss_fn=lambda logits, t: F.cross_entropy(logits / T, t), head=MAVHead)
         logits = ctx.trainer.predict(det, ctx.candidates, 'logits')

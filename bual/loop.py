@@ -17,7 +17,7 @@ from .pools import Oracle, Pools, make_split, derive_seed, generator
 from .models import make_model, ARCHS
 from .engine import TrainConfig, DeviceData, fit, predict, accuracy, cross_entropy, same_targets
 from .rlnl import run_rlnl, RLNLResult, FixedStop, StableStop, OracleStop
-from .strategies import QueryContext, MODES, top_b, uncertainty
+from .strategies import QueryContext, MODES, top_b, uncertainty, open_set_targets
 from .registry import make_strategy
 
 # %% auto #0
@@ -431,8 +431,7 @@ class ActiveLearningRun:
         t0 = time.perf_counter()
         f_aux = None
         if self.strategy.uses_aux and len(lu):
-            idx = torch.as_tensor(np.concatenate([lk, lu]), device=dev)
-            y = torch.cat([lk_y, torch.full((len(lu),), K, device=dev, dtype=torch.long)])
+            idx, y = open_set_targets(lk_t, lk_y, lu, K)
             f_aux, _ = self._train(K + 1, idx, y, c.aux_epochs, cyc, 'f_aux')
         _sync(dev); t['time_aux'] = time.perf_counter() - t0
 

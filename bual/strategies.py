@@ -13,8 +13,8 @@ import torch
 from .data import BualError
 
 # %% auto #0
-__all__ = ['MEASURES', 'MODES', 'confidence', 'uncertainty', 'minmax', 'bidirectional_scores', 'QueryContext', 'top_b',
-           'Strategy', 'RandomSampling', 'UncertaintySampling', 'BidirectionalSampling']
+__all__ = ['MEASURES', 'MODES', 'confidence', 'uncertainty', 'minmax', 'bidirectional_scores', 'QueryContext', 'open_set_targets',
+           'top_b', 'Strategy', 'RandomSampling', 'UncertaintySampling', 'BidirectionalSampling']
 
 # %% ../nbs/05_strategies.ipynb #ffd84bbe
 MEASURES = ('lc', 'margin', 'entropy')
@@ -91,6 +91,12 @@ class QueryContext:
     feat_cand:torch.Tensor = None      # f_p's penultimate features of the candidates, for strategies with uses_features
     feat_labeled:torch.Tensor = None   # ... and of the labeled examples (D_l^kno then D_l^unk)
     trainer:object = None              # trains and runs a strategy's own models on images only (see the loop)
+
+def open_set_targets(known_idx, known_y, unknown_idx, K:int):
+    "The labeled examples (known, then unknown) and their (K+1)-way targets: the known class, or K for unknown."
+    known_y = torch.as_tensor(known_y)
+    idx = torch.cat([torch.as_tensor(known_idx, device=known_y.device), torch.as_tensor(unknown_idx, device=known_y.device)])
+    return idx, torch.cat([known_y.long(), torch.full((len(unknown_idx),), K, device=known_y.device, dtype=torch.long)])
 
 # %% ../nbs/05_strategies.ipynb #ffdca81a
 def top_b(scores:torch.Tensor, b:int) -> torch.Tensor:
