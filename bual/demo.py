@@ -12,10 +12,10 @@ from tqdm.auto import tqdm
 from .loop import ActiveLearningRun
 
 # %% auto #0
-__all__ = ['summarize', 'format_table', 'plot_runs', 'run_demo']
+__all__ = ['demo_summary', 'format_table', 'plot_runs', 'run_demo']
 
 # %% ../nbs/09_demo.ipynb #aebe954a
-def summarize(results:list) -> pd.DataFrame:
+def demo_summary(results:list) -> pd.DataFrame:
     "Per strategy: mean ± std over seeds of final accuracy and of query precision averaged over cycles."
     rows = []
     for res in results:
@@ -70,7 +70,7 @@ def run_demo(out='figures', # where demo_accuracy.png goes
         run = ActiveLearningRun(dataset=dataset, openness=openness, strategy=s, seed=seed, out=Path(runs)/f'{s}_seed{seed}',
                                 resume=True, progress=progress, **overrides)
         results.append(run.run())
-    summary = summarize(results)
+    summary = demo_summary(results)
     print(f"{dataset}, openness {openness}, {len(seeds)} seeds, {results[0]['config']['cycles']} cycles of "
           f"b={results[0]['config']['budget']}")
     print(format_table(summary))

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 import pandas as pd
 from .loop import ActiveLearningRun
 from .tables import CONFIG_COLS, METHOD_NAMES, load_runs
-from .figures import confidence, plot_confidence, feature_map, plot_map, sample
+from .figures import confidence_table, plot_confidence, feature_map, plot_map, sample
 
 # %% auto #0
 __all__ = ['Explorer']
@@ -113,7 +113,7 @@ class Explorer:
         "Confidence histograms (f_p, P^-) on the candidates and a t-SNE map of labeled pool, candidates and query at the chosen cycle."
         self.status.value = f"replaying {self.strategies.value[0]} to cycle {self.cycle.value}..."
         run, pr = self.probe()
-        conf = confidence(run, pr)
+        conf = confidence_table(run, pr)
         cols = [c for c in ('f_p', 'P-') if c in conf]
         fig = Figure(figsize=(5 * (len(cols) + 1), 3.8)); axes = fig.subplots(1, len(cols) + 1)
         plot_confidence(conf, axes=axes[:len(cols)])

@@ -15,8 +15,9 @@ from .loop import ActiveLearningRun, CycleProbe, unknown_auroc
 from .tables import METHOD_NAMES, summarize
 
 # %% auto #0
-__all__ = ['FIG6_METHODS', 'curves', 'plot_curves', 'plot_precision', 'save_figure', 'replay_dir', 'probe_run', 'confidence',
-           'aurocs', 'plot_confidence', 'tsne', 'knn_agreement', 'nn_ratio', 'feature_map', 'plot_map', 'sample']
+__all__ = ['FIG6_METHODS', 'curves', 'plot_curves', 'plot_precision', 'save_figure', 'replay_dir', 'probe_run',
+           'confidence_table', 'aurocs', 'plot_confidence', 'tsne', 'knn_agreement', 'nn_ratio', 'feature_map',
+           'plot_map', 'sample']
 
 # %% ../nbs/14_figures.ipynb #703ae53f
 FIG6_METHODS = ('random', 'margin', 'coreset', 'badge', 'lfosa', 'ccal', 'dias', 'b-margin')  # the paper shows B-Margin for BUAL
@@ -94,7 +95,7 @@ def probe_run(out, cycle:int, progress:bool=True, **config) -> tuple[ActiveLearn
     for _ in tqdm(range(run.next_cycle, cycle), desc=f"{run.cfg.strategy} to cycle {cycle}", disable=not progress, leave=False): run.step()
     return run, run.probe()
 
-def confidence(run:ActiveLearningRun, probe:CycleProbe) -> pd.DataFrame:
+def confidence_table(run:ActiveLearningRun, probe:CycleProbe) -> pd.DataFrame:
     "Per candidate: max probability of f_p ('f_p') and of P^- ('P-', if any), and whether it is unknown (ground truth, read after selection)."
     d = pd.DataFrame({'index': probe.candidates, 'unknown': ~run.oracle.is_known(probe.candidates),
                       'f_p': probe.p_pos.max(1).values.float().cpu().numpy()})
