@@ -15,9 +15,12 @@ from .tables import CONFIG_COLS, METHOD_NAMES, load_runs
 from .figures import confidence_table, plot_confidence, feature_map, plot_map, sample
 
 # %% auto #0
-__all__ = ['Explorer']
+__all__ = ['COLOURS', 'Explorer']
 
 # %% ../nbs/15_explore.ipynb #1bd86a28
+import matplotlib
+COLOURS = [matplotlib.colormaps['tab20'](i) for i in (*range(0, 20, 2), *range(1, 20, 2))]  # distinct hues first
+
 def _png(fig) -> bytes:
     "A figure as PNG bytes: drawn without pyplot, so no backend or display hook is involved (JupyterLab, Voilà, tests)."
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100); return buf.getvalue()
@@ -34,19 +37,23 @@ class Explorer:
         self.df, self.max_points = load_runs(*([sources] if isinstance(sources, (str, bytes)) or not hasattr(sources, '__iter__') else sources)), max_points
         self._runs, self._probes = {}, {}
         self.dataset = W.Dropdown(options=sorted(self.df.dataset.unique()), description='data set')
+        self.colours = {m: COLOURS[i % len(COLOURS)] for i, m in enumerate(METHOD_NAMES)}   # one colour per strategy, whatever is shown
         self.openness = W.Dropdown(description='openness')
         self.strategies = W.SelectMultiple(description='strategies', rows=6)
         self.seed = W.Dropdown(description='seed')
         self.cycle = W.IntSlider(description='cycle', min=0, continuous_update=False)
-        self.inspect = W.Button(description='Look inside', tooltip='replay the first chosen strategy to this cycle')
+        self.inside = W.Dropdown(description='look at')
+        self.inspect = W.Button(description='Look inside', tooltip="replay the 'look at' strategy's run to this cycle")
         self.status = W.HTML()
         self.curves_img, self.inside_img = W.Image(format='png'), W.Image(format='png')
+        self.inside_img.layout.display = 'none'   # no empty (broken) image before the first look inside
         self.fig = self.inside_fig = None
         self.dataset.observe(lambda _: self._refill(), 'value')
         for w in (self.openness, self.strategies, self.seed, self.cycle): w.observe(lambda _: self.draw(), 'value')
+        self.inside.observe(lambda _: self._clear_inside(), 'value')
         self.inspect.on_click(lambda _: self.look_inside())
-        self.widget = W.VBox([W.HBox([W.VBox([self.dataset, self.openness, self.seed, self.cycle, self.inspect]), self.strategies]),
-                              self.status, self.curves_img, self.inside_img])
+        self.widget = W.VBox([W.HBox([W.VBox([self.dataset, self.openness, self.seed, self.cycle]), self.strategies,
+                                      W.VBox([self.inside, self.inspect])]), self.status, self.curves_img, self.inside_img])
         self._refill()
 
     def _rows(self, dataset=None, openness=None):
@@ -74,26 +81,40 @@ class Explorer:
         if self.seed.value != -1: d = d[d.seed == self.seed.value]
         return (d.groupby(['strategy', 'cycle'])[['accuracy', 'precision']].mean() * 100).reset_index()
 
+    def _clear_inside(self):
+        "Pictures of an earlier look inside no longer match the controls: hide them."
+        self.inside_img.layout.display, self.inside_fig, self.status.value = 'none', None, ''
+
     def draw(self):
         "Redraw accuracy and query precision per cycle."
         if getattr(self, '_quiet', False) or self.openness.value is None: return
+        chosen = self.strategies.value
+        keep = self.inside.value if self.inside.value in chosen else (chosen[0] if chosen else None)
+        self.inside.options = [(METHOD_NAMES.get(m, m), m) for m in chosen]
+        self.inside.value = keep
+        self._clear_inside()
+        if not chosen:
+            self.status.value = 'Choose at least one strategy (Ctrl- or Shift-click in the list).'
+            self.curves_img.layout.display, self.fig = 'none', None
+            return
+        self.curves_img.layout.display = None
         c = self.curve_data()
         fig = Figure(figsize=(11, 3.6)); axes = fig.subplots(1, 2)
         for m in [m for m in METHOD_NAMES if m in set(c.strategy)]:
             s = c[c.strategy == m]
             for ax, col in zip(axes, ('accuracy', 'precision')):
-                ax.plot(s.cycle, s[col], marker='o', ms=3, label=METHOD_NAMES[m], lw=2.4 if m.startswith('b-') else 1.3)
+                ax.plot(s.cycle, s[col], marker='o', ms=3, label=METHOD_NAMES[m], lw=2.4 if m.startswith('b-') else 1.3, color=self.colours[m])
         for ax, col in zip(axes, ('accuracy', 'query precision')):
             ax.axvline(self.cycle.value, color='k', ls=':', lw=1)
             ax.set(xlabel='cycle', ylabel=f'{col} (%)', title=f"{self.dataset.value}, openness {self.openness.value}"); ax.grid(alpha=0.3)
-        axes[1].legend(fontsize=7, loc='best')
+        axes[1].legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1), borderaxespad=0)   # beside the plot: it hides no line
         fig.tight_layout()
         self.fig, self.curves_img.value = fig, _png(fig)
 
     def run_config(self) -> dict:
-        "The configuration of the run **Look inside** replays: first chosen strategy, chosen seed (or the first)."
+        "The configuration of the run **Look inside** replays: the 'look at' strategy, chosen seed (or the first)."
         d = self._rows(openness=self.openness.value)
-        d = d[d.strategy == self.strategies.value[0]]
+        d = d[d.strategy == self.inside.value]
         d = d[d.seed == (self.seed.value if self.seed.value != -1 else d.seed.min())]
         cfg = {k: _plain(d.iloc[0][k]) for k in CONFIG_COLS if k in d}
         return {**cfg, 'device': 'auto'}
@@ -111,7 +132,9 @@ class Explorer:
 
     def look_inside(self):
         "Confidence histograms (f_p, P^-) on the candidates and a t-SNE map of labeled pool, candidates and query at the chosen cycle."
-        self.status.value = f"replaying {self.strategies.value[0]} to cycle {self.cycle.value}..."
+        if self.inside.value is None:
+            self.status.value = 'Choose a strategy to look inside.'; return
+        self.status.value = f"replaying {self.inside.value} to cycle {self.cycle.value}..."
         run, pr = self.probe()
         conf = confidence_table(run, pr)
         cols = [c for c in ('f_p', 'P-') if c in conf]
@@ -126,4 +149,4 @@ class Explorer:
         fig.tight_layout()
         self.inside_fig, self.inside_conf = fig, conf
         self.status.value = f"{METHOD_NAMES.get(run.cfg.strategy, run.cfg.strategy)}, seed {run.cfg.seed}, cycle {pr.cycle}: {len(conf)} candidates ({conf.unknown.mean():.0%} unknown), query precision {run.oracle.is_known(pr.query).mean():.0%}"
-        self.inside_img.value = _png(fig)
+        self.inside_img.value, self.inside_img.layout.display = _png(fig), None

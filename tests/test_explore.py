@@ -58,3 +58,23 @@ def test_look_inside_follows_the_cycle(folder):
     assert 'cycle 2' in ex.status.value
     assert not np.isin(pr.query, ex.inside_conf['index']).any()            # cycle 1's query is labeled by cycle 2
     assert sum(p.get_height() for p in ex.inside_fig.axes[0].patches) == len(ex.inside_conf)
+
+def test_no_strategy_colours_and_stale_pictures(folder):
+    import matplotlib; matplotlib.use('Agg')
+    from bual.explore import Explorer
+    ex = Explorer([folder])
+    colour = {l.get_label(): l.get_color() for l in ex.fig.axes[0].lines if not l.get_label().startswith('_')}
+    ex.strategies.value = ('b-margin',)
+    assert [l.get_color() for l in ex.fig.axes[0].lines if l.get_label() == 'B-Margin'] == [colour['B-Margin']]   # its colour stays
+    assert ex.fig.axes[1].get_legend().get_bbox_to_anchor().x0 > ex.fig.axes[1].get_window_extent().x1 - 1     # legend beside the plot
+    assert ex.inside_img.layout.display == 'none' and ex.inside.value == 'b-margin'
+    ex.inspect.click()
+    assert ex.inside_img.layout.display is None and ex.inside_fig is not None
+    ex.cycle.value = 2                                                    # the picture was of another cycle: hidden
+    assert ex.inside_img.layout.display == 'none' and ex.inside_fig is None
+    ex.strategies.value = ()                                              # nothing chosen: a message, no error
+    assert 'Choose at least one strategy' in ex.status.value and ex.inside.value is None
+    ex.inspect.click()
+    assert 'Choose a strategy to look inside' in ex.status.value
+    ex.strategies.value = ('random', 'b-margin'); ex.inside.value = 'random'
+    assert ex.run_config()['strategy'] == 'random'                        # the strategy to look inside is chosen explicitly
