@@ -100,14 +100,17 @@ def test_engine_and_bench_device_take_only_their_choices(tmp_path, args, msg):
     assert p.returncode == 2 and msg in p.stderr and len(p.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
 
-@pytest.mark.parametrize('command,hint', [(['run', *TINY, '--strategy', 'margin', '--cycles', '40'], 'with --resume'),
+@pytest.mark.parametrize('command,hint', [(['run', *TINY, '--strategy', 'margin', '--cycles', '2', '--epochs', '3000'], 'with --resume'),
                                           (['demo', '--seeds', '1'], 'rerun `bual demo`')])
 def test_ctrl_c_says_how_to_continue_that_command(tmp_path, command, hint):
     import signal, subprocess, time
     from conftest import BUAL
+    started = tmp_path/('out' if command[0] == 'run' else 'runs')        # the folder each command creates once at work
     extra = ['--out', str(tmp_path/'out')] + (['--runs', str(tmp_path/'runs')] if command[0] == 'demo' else [])
     p = subprocess.Popen([BUAL, *command, *extra], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, cwd=tmp_path)
-    time.sleep(6)                                  # past start-up, inside the work
+    t0 = time.time()
+    while not started.exists() and p.poll() is None and time.time() - t0 < 120: time.sleep(0.05)
+    time.sleep(1.0)                                  # inside the work
     p.send_signal(signal.SIGINT)
     err = p.communicate(timeout=60)[1]
     assert p.returncode == 130, err[-500:]

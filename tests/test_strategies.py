@@ -63,3 +63,9 @@ def test_strategies_with_models_of_their_own_resume_exactly(tmp_path, name):
     first.step(); del first                      # one cycle saved, then the process "stops"
     resumed = ActiveLearningRun(strategy=name, seed=2, out=tmp_path/'r', resume=True, **QUICK).run()
     assert strip(resumed) == strip(whole)
+
+@pytest.mark.parametrize('name', ['dias', 'ccal'])
+def test_strategies_with_models_of_their_own_run_on_resnet18(name):
+    "The paper profile's architecture: DIAS's stages, taps and auxiliary BatchNorms, and CCAL's encoders, on ResNet18."
+    res = ActiveLearningRun(strategy=name, seed=0, model='resnet18', **{**QUICK, 'aux_epochs': 1, 'epochs': 1}).run()
+    assert len(res['cycles']) == 2 and all(c['n_query'] == 30 for c in res['cycles'])
