@@ -63,6 +63,7 @@ def test_no_strategy_colours_and_stale_pictures(folder):
     import matplotlib; matplotlib.use('Agg')
     from bual.explore import Explorer
     ex = Explorer([folder])
+    assert len({str(c) for c in ex.colours.values()}) == len(ex.colours)   # every method its own colour
     colour = {l.get_label(): l.get_color() for l in ex.fig.axes[0].lines if not l.get_label().startswith('_')}
     ex.strategies.value = ('b-margin',)
     assert [l.get_color() for l in ex.fig.axes[0].lines if l.get_label() == 'B-Margin'] == [colour['B-Margin']]   # its colour stays
