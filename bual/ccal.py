@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .strategies import Strategy
+from .models import seeded
+from .strategies import Strategy, minmax
 
 # %% auto #0
 __all__ = ['hflip', 'rotations', 'simclr_augment', 'nt_xent', 'ContrastiveEncoder', 'CCALConfig', 'lr_at', 'train_encoder',
@@ -104,9 +105,8 @@ def train_encoder(trainer, # the run's `StrategyTrainer`
 
 def _train_encoder(trainer, idx, epochs, purpose, shifted, c, log):
     gen = trainer.generator(purpose, 'run')
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=trainer.generator(f'{purpose}_heads', 'run'))))
-        enc = ContrastiveEncoder(trainer.new_model(4, purpose, 'run'), c.dim).to(trainer.device)
+    enc = seeded(lambda: ContrastiveEncoder(trainer.new_model(4, purpose, 'run'), c.dim), trainer.generator(f'{purpose}_heads', 'run'))
+    enc = enc.to(trainer.device)
     opt = torch.optim.SGD(enc.parameters(), lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
     n, bs = len(idx), c.batch_size
     per_epoch = max(1, n // bs)   # the last incomplete batch is dropped, as the source's loader does
@@ -142,10 +142,6 @@ def view_features(trainer, enc, idx, n_rot:int, cfg:CCALConfig=None, purpose:str
     return torch.cat(out)
 
 # %% ../nbs/11_ccal.ipynb #47998818
-def _minmax(v):
-    lo, hi = v.min(), v.max()
-    return torch.zeros_like(v) if hi <= lo else (v - lo) / (hi - lo)
-
 def ccal_scores(sem_cand, sem_known, # semantic features of the candidates and of the labeled known examples
                 known_y, # labels of the labeled known examples
                 dis_cand, dis_known, # distinctive features (n, rotations, d)
@@ -153,7 +149,7 @@ def ccal_scores(sem_cand, sem_known, # semantic features of the candidates and o
     "Each candidate's pseudo-class, normalised semantic score s, and score tanh(k(s - t)/2) + dis in its pseudo-class."
     sc, sk = F.normalize(sem_cand.float(), dim=1), F.normalize(sem_known.float(), dim=1)
     best = [(sc[i:i+chunk] @ sk.T).max(1) for i in range(0, len(sc), chunk)]
-    s = _minmax(torch.cat([v.values for v in best]))
+    s = minmax(torch.cat([v.values for v in best]))
     pseudo = known_y[torch.cat([v.indices for v in best])]
     dc, dk = F.normalize(dis_cand.float(), dim=2), F.normalize(dis_known.float(), dim=2)
     dis = torch.zeros(len(sc), device=sc.device)
@@ -169,7 +165,7 @@ def ccal_scores(sem_cand, sem_known, # semantic features of the candidates and o
                 cab = (a[top.indices[:, 0]] * a[top.indices[:, -1]]).sum(1)
                 raw[i:i+chunk] += (2 * c1 - c2 + cab) / dc.shape[1]
         mine = pseudo == cls
-        dis[mine] = (1 - _minmax(raw))[mine]             # normalised over all candidates, as the source
+        dis[mine] = (1 - minmax(raw))[mine]             # normalised over all candidates, as the source
     return pseudo, s, torch.tanh(k * (s - t) / 2) + dis
 
 def quota_select(pseudo:torch.Tensor, score:torch.Tensor, K:int, b:int, gen:torch.Generator=None) -> torch.Tensor:

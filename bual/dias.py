@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from .models import seeded
 from .strategies import Strategy
 
 # %% auto #0
@@ -125,12 +126,6 @@ def _batches(n, bs, gen, dev):
     perm = torch.randperm(n, generator=gen, device=dev)
     return [perm[i:i+bs] for i in range(0, n, bs) if min(bs, n - i) > 1]   # BatchNorm needs two examples
 
-def _seeded(build, gen):
-    "A module built with initial weights drawn from `gen`."
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=gen)))
-        return build()
-
 # %% ../nbs/16_dias.ipynb #0e58fa35
 def train_dias(trainer, # the run's `StrategyTrainer`
                idx, y, # labeled known examples and their labels (0..K-1)
@@ -146,8 +141,8 @@ def _train_dias(trainer, idx, y, K, epochs, c, purpose, log):
     gen, ginit = trainer.generator(purpose), trainer.generator(f'{purpose}_init')
     net = add_aux_bn(trainer.new_model(K, f'{purpose}_classifier'))
     copycat = trainer.new_model(K, f'{purpose}_copycat')
-    G = _seeded(lambda: Generator(trainer.image_shape, c.nz, c.gan_width), ginit).to(dev)
-    D = _seeded(lambda: Discriminator(trainer.image_shape, c.gan_width), ginit).to(dev)
+    G = seeded(lambda: Generator(trainer.image_shape, c.nz, c.gan_width), ginit).to(dev)
+    D = seeded(lambda: Discriminator(trainer.image_shape, c.gan_width), ginit).to(dev)
     sgd = lambda m: torch.optim.SGD(m.parameters(), lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
     adam = lambda m: torch.optim.Adam(m.parameters(), lr=c.gan_lr, betas=c.gan_betas)
     opt, opt_cc, opt_g, opt_d = sgd(net), sgd(copycat), adam(G), adam(D)

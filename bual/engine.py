@@ -73,18 +73,15 @@ class DeviceData:
     def __len__(self): return len(self.x)
     def batch(self, idx:torch.Tensor, gen:torch.Generator=None) -> torch.Tensor:
         "Normalised float images `idx`, augmented when `gen` is given and augmentation is on."
-        xb = self.x[idx]
-        if self.augment and self.pad:
-            p, (h, w) = self.pad, self.size
-            xb = crop_flip_padded(xb, self.size, gen) if gen is not None else xb[:, :, p:p+h, p:p+w]
-        return self._norm(torch.addcmul(self.bias, xb.float(), self.scale))
+        return self._norm(torch.addcmul(self.bias, self._crop(self.x[idx], gen).float(), self.scale))
     def images(self, idx:torch.Tensor) -> torch.Tensor:
         "Images `idx` as floats in [0, 1], unaugmented and not normalised (for methods with augmentations of their own)."
-        xb = self.x[idx]
-        if self.augment and self.pad:
-            p, (h, w) = self.pad, self.size
-            xb = xb[:, :, p:p+h, p:p+w]
-        return xb.float() / 255
+        return self._crop(self.x[idx]).float() / 255
+    def _crop(self, xb, gen=None):
+        "Stored (padded) images back to their size: a random crop and flip with `gen`, else the centre."
+        if not (self.augment and self.pad): return xb
+        p, (h, w) = self.pad, self.size
+        return crop_flip_padded(xb, self.size, gen) if gen is not None else xb[:, :, p:p+h, p:p+w]
     def normalise(self, x:torch.Tensor) -> torch.Tensor:
         "Normalise images in [0, 1] (from `images`, or generated) as `batch` does."
         return self._norm(torch.addcmul(self.bias, x * 255, self.scale))

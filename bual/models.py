@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from .data import BualError
 
 # %% auto #0
-__all__ = ['ARCHS', 'BasicBlock', 'ResNet18Backbone', 'SmallCNNBackbone', 'Classifier', 'make_model']
+__all__ = ['ARCHS', 'BasicBlock', 'ResNet18Backbone', 'SmallCNNBackbone', 'Classifier', 'make_model', 'seeded']
 
 # %% ../nbs/02_models.ipynb #5eb4a344
 class BasicBlock(nn.Module):
@@ -99,3 +99,10 @@ def make_model(arch:str, # one of ARCHS
         elif arch == 'small_cnn_wide': bb = SmallCNNBackbone(c, h, widths=(32, 64, 128))  # 4x the convolution work
         else: bb = ResNet18Backbone(c, stem_stride=2 if arch == 'resnet18_64' else 1)
         return Classifier(bb, n_out, head)
+
+def seeded(build, # () -> nn.Module
+           gen:torch.Generator): # the random source its seed is drawn from
+    "A module built by `build` with initial weights from a seed drawn from `gen` (the global RNG is left untouched)."
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=gen)))
+        return build()

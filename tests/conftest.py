@@ -14,3 +14,7 @@ def bual(*args, timeout=300, **kw):
 
 @pytest.fixture
 def tiny(): return list(TINY)
+
+def strip_times(res):
+    "A run's cycle records without their timings (which differ between identical runs)."
+    return [{k: v for k, v in c.items() if not k.startswith('time')} for c in res['cycles']]

@@ -1,10 +1,7 @@
 "The `bual run` command: outputs, one-line errors with exit code 2, nothing overwritten, determinism."
 import json
 import pytest
-from conftest import bual, TINY
-
-def strip_times(res):
-    return [{k: v for k, v in c.items() if not k.startswith('time')} for c in res['cycles']]
+from conftest import bual, TINY, strip_times
 
 def test_run_writes_config_and_results(tmp_path):
     out = tmp_path/'run'

@@ -1,12 +1,9 @@
 "Kill `bual run` with SIGKILL at several moments; `--resume` must end with the uninterrupted results."
 import json, signal, subprocess, time
 import pytest
-from conftest import BUAL, TINY, bual
+from conftest import BUAL, TINY, bual, strip_times
 
 ARGS = [*TINY, '--strategy', 'b-margin', '--seed', '5', '--cycles', '4']
-
-def strip_times(res):
-    return [{k: v for k, v in c.items() if not k.startswith('time')} for c in res['cycles']]
 
 def n_cycles(out):
     try: return len(json.loads((out/'results.json').read_text())['cycles'])

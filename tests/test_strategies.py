@@ -3,7 +3,7 @@ import json
 import pytest
 from bual.loop import ActiveLearningRun
 from bual.registry import STRATEGIES
-from conftest import bual, TINY
+from conftest import bual, TINY, strip_times
 
 QUICK = dict(dataset='digits', openness=0.6, cycles=2, epochs=3, aux_epochs=3, nl_epochs=5, progress=False)
 TABLE1 = ['random', 'lc', 'margin', 'entropy', 'coreset', 'badge', 'lfosa', 'ccal', 'dias', 'b-lc', 'b-margin', 'b-entropy']
@@ -33,8 +33,7 @@ def test_unc_p_is_margin_on_the_candidates_f_aux_lets_through():
     cfg = {**QUICK, 'aux_epochs': 10}  # f_aux trained enough to leave at least b candidates
     a = ActiveLearningRun(strategy='b-margin', bu_terms='p', seed=0, **cfg).run()
     b = ActiveLearningRun(strategy='margin', seed=0, **cfg).run()
-    strip = lambda c: {k: v for k, v in c.items() if not k.startswith('time')}
-    assert strip(a['cycles'][0]) == strip(b['cycles'][0])     # no unknown labeled yet, so no f_aux: Margin's query
+    assert strip_times(a)[0] == strip_times(b)[0]     # no unknown labeled yet, so no f_aux: Margin's query
     a1, b1 = a['cycles'][1], b['cycles'][1]
     assert a1['aux_filter'] == 'applied' and a1['n_candidates'] < b1['n_candidates'] == b1['n_unlabeled']
     assert a['components'] == dict(filter=True, local_factor=False, r=False)
@@ -57,12 +56,11 @@ def test_cli_runs_methods(tmp_path, name, extra):
 @pytest.mark.parametrize('name', ['ccal', 'dias', 'lfosa'])
 def test_strategies_with_models_of_their_own_resume_exactly(tmp_path, name):
     "CCAL's once-per-run encoders, DIAS's and LfOSA's per-cycle models: a run resumed after a cycle ends where an uninterrupted one does."
-    strip = lambda res: [{k: v for k, v in c.items() if not k.startswith('time')} for c in res['cycles']]
     whole = ActiveLearningRun(strategy=name, seed=2, **QUICK).run()
     first = ActiveLearningRun(strategy=name, seed=2, out=tmp_path/'r', **QUICK)
     first.step(); del first                      # one cycle saved, then the process "stops"
     resumed = ActiveLearningRun(strategy=name, seed=2, out=tmp_path/'r', resume=True, **QUICK).run()
-    assert strip(resumed) == strip(whole)
+    assert strip_times(resumed) == strip_times(whole)
 
 @pytest.mark.parametrize('name', ['dias', 'ccal'])
 def test_strategies_with_models_of_their_own_run_on_resnet18(name):
