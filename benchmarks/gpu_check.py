@@ -66,7 +66,7 @@ def check_loop(dev, fashion):
     r = loop.ActiveLearningRun(dataset='digits', strategy='b-margin', cycles=3, device='cuda', progress=False).run()
     ok = r['status'] == 'finished' and len(r['cycles']) == 3
     line(f"bual loop on cuda, digits b-margin 3 cycles: {time.perf_counter()-t:.1f} s, final acc {r['cycles'][-1]['accuracy']:.3f}, "
-         f"precision {[round(c['precision'], 2) for c in r['cycles']]} -> {'OK' if ok else 'FAIL'}")
+         f"query precision {[round(c['query_precision'], 2) for c in r['cycles']]} -> {'OK' if ok else 'FAIL'}")
     if fashion:
         for prof in ('cpu',):
             t = time.perf_counter()

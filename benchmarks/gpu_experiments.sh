@@ -50,10 +50,10 @@ from pathlib import Path
 import pandas as pd
 out, sweep, dataset, profile = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
 runs = pd.read_csv(sweep/'results.csv')
-print(runs[["strategy", "cycle", "accuracy", "precision", "n_labeled_known", "time_total"]].to_string(index=False))
+print(runs[["strategy", "cycle", "accuracy", "query_precision", "n_labeled_known", "time_total"]].to_string(index=False))
 f1 = json.loads((out/f'fig1_confidence_{dataset}.json').read_text())
-assert f1['profile'] == profile and f1['auroc_neg'] is not None, f1
-print(f"fig1: {f1['n']} examples, AUROC f_p {f1['auroc_fp']:.3f}, P^- {f1['auroc_neg']:.3f}")
+assert f1['profile'] == profile and f1['auroc_unknown_if_confident_neg'] is not None, f1
+print(f"fig1: {f1['n']} examples, AUROC f_p {f1['auroc_unknown_if_confident_fp']:.3f}, P^- {f1['auroc_unknown_if_confident_neg']:.3f}")
 for name in ('table1_{}.md', 'fig6_accuracy_{}.png', 'fig7_precision_{}.png', 'fig1_confidence_{}.png'):
     assert (out/name.format(dataset)).stat().st_size > 0, name
 print((out/f'table1_{dataset}.md').read_text())

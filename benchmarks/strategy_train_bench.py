@@ -13,13 +13,13 @@ import numpy as np
 import torch
 
 def main(dataset='fashion_mnist'):
-    from bual.loop import ActiveLearningRun, StrategyTrainer
+    from bual.loop import ActiveLearningRun, CycleTrainer
     from bual.dias import train_dias
     from bual.ccal import CCAL
     from bual.baselines import MAVHead
     run = ActiveLearningRun(dataset=dataset, strategy='random', openness=0.6, seed=0, progress=False)
     c, K = run.cfg, run.K
-    tr = StrategyTrainer(run.train_data, c, run.data.image_shape, 0)
+    tr = CycleTrainer(run.train_data, c, run.data.image_shape, 0)
     labels = run.oracle.label(np.arange(len(run.oracle)))
     known = np.flatnonzero(labels < K)
     first = len(run.pools.labeled_known())

@@ -16,8 +16,8 @@ def test_run_writes_config_and_results(tmp_path):
     assert bual('run', *TINY, '--strategy', 'b-margin', '--seed', '0', '--cycles', '2', '--out', out, '--resume').returncode == 0
     assert json.loads((out/'config.json').read_text())['provenance'][0] == prov[0]   # a resume keeps the first entry
     assert [c['cycle'] for c in res['cycles']] == [0, 1]
-    for key in ('accuracy', 'precision', 'recall', 'n_labeled_known', 'n_labeled_unknown', 'time_fp', 'time_aux',
-                'time_rlnl', 'time_select', 'auroc_fp', 'auroc_neg'):
+    for key in ('accuracy', 'query_precision', 'query_recall', 'n_labeled_known', 'n_labeled_unknown', 'time_fp', 'time_aux',
+                'time_rlnl', 'time_select', 'auroc_unknown_if_confident_fp', 'auroc_unknown_if_confident_neg'):
         assert key in res['cycles'][0], key
 
 def test_same_command_twice_gives_identical_results(tmp_path):

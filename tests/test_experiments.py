@@ -68,7 +68,7 @@ def test_fig1_confidence(sweep, tmp_path):
     run = json.loads(next((tmp_path/'runs').glob('fig1_*/results.json')).read_text())
     assert len(run['cycles']) == 1                                          # replayed to cycle 1, probed there
     assert s['n'] == run['cycles'][0]['n_unlabeled'] - run['config']['budget']  # the whole unlabeled pool is measured
-    assert 0 < s['n_unknown'] < s['n'] and 0 <= s['auroc_fp'] <= 1 and 0 <= s['auroc_neg'] <= 1
+    assert 0 < s['n_unknown'] < s['n'] and 0 <= s['auroc_unknown_if_confident_fp'] <= 1 and 0 <= s['auroc_unknown_if_confident_neg'] <= 1
     assert (tmp_path/'fig1_confidence_digits.pdf').exists()
     au = pd.read_csv(tmp_path/'fig1_auroc_per_cycle_digits.csv')
     assert set(au.strategy) == {'b-margin'} and au.n.max() == 2
@@ -85,7 +85,7 @@ def test_fig8_query_tsne(tmp_path):
     experiment('fig8_query_tsne', '-p', 'cycle', 1, '-p', 'config', SMALL_YAML, '-p', 'runs_root', tmp_path/'runs', '-p', 'out', tmp_path)
     s = json.loads((tmp_path/'fig8_query_tsne_digits.json').read_text())
     assert set(s['methods']) == {'b-margin', 'lfosa'}
-    for m in s['methods'].values(): assert m['n_query'] == 30 and m['nn_ratio'] > 0 and 0 <= m['precision'] <= 1
+    for m in s['methods'].values(): assert m['n_query'] == 30 and m['nn_ratio'] > 0 and 0 <= m['query_precision'] <= 1
     assert (tmp_path/'fig8_query_tsne_digits.pdf').exists()
 
 def test_rlnl_study(sweep, tmp_path):
@@ -104,8 +104,8 @@ def test_rlnl_study(sweep, tmp_path):
         runs = [json.loads(f.read_text()) for f in study.glob('*/results.json')]
         runs = [r for r in runs if r['config']['nl_epochs'] == nl]
         assert len(runs) == 2 and all(r['cycles'][0]['nl_trace']['measured_on'] == 'pool' for r in runs)
-        per_run = [statistics.mean(c['auroc_neg_pool'] for c in r['cycles']) for r in runs]
-        assert abs(t.loc[setting, 'auroc_neg_pool_mean'] - statistics.mean(per_run)) < 1e-9
+        per_run = [statistics.mean(c['auroc_unknown_if_confident_neg_pool'] for c in r['cycles']) for r in runs]
+        assert abs(t.loc[setting, 'auroc_unknown_if_confident_neg_pool_mean'] - statistics.mean(per_run)) < 1e-9
         assert abs(t.loc[setting, 'final_accuracy_mean'] - statistics.mean(r['cycles'][-1]['accuracy'] for r in runs)) < 1e-9
     assert "AUROC P^- pool" in (tmp_path/'rlnl_study_digits.md').read_text()
     for stem in ('rlnl_study_digits', 'rlnl_study_trace_digits'): assert (tmp_path/f'{stem}.png').stat().st_size > 5000
@@ -113,8 +113,8 @@ def test_rlnl_study(sweep, tmp_path):
     assert set(tr.setting) == {'profile', 'nl_epochs: 10'} and list(tr[tr.setting == 'profile'].epoch) == [0, 5]
     last = tr[tr.setting == 'nl_epochs: 10'].iloc[-1]                     # the last running mean is P^-, averaged over cycles and seeds
     runs = [json.loads(f.read_text()) for f in study.glob('*/results.json')]
-    aurocs = [c['auroc_neg_pool'] for r in runs if r['config']['nl_epochs'] == 10 for c in r['cycles']]
-    assert abs(last.avg_auroc - statistics.mean(aurocs)) < 1e-9
+    aurocs = [c['auroc_unknown_if_confident_neg_pool'] for r in runs if r['config']['nl_epochs'] == 10 for c in r['cycles']]
+    assert abs(last.avg_auroc_unknown_if_confident - statistics.mean(aurocs)) < 1e-9
 
 def test_al_run(tmp_path):
     experiment('al_run', '-p', 'out', tmp_path/'run', '-p', 'strategy', 'margin', '-p', 'config', '{cycles: 2, epochs: 3, mode: official}')
@@ -144,4 +144,4 @@ def test_gpu_experiments_script_runs_on_cpu(tmp_path):
     table = (tmp_path/'table1_digits.md').read_text()
     assert '| Random |' in table and '| B-Margin |' in table
     f1 = json.loads((tmp_path/'fig1_confidence_digits.json').read_text())
-    assert f1['profile'] == 'cpu' and f1['cycle'] == 1 and f1['auroc_neg'] is not None
+    assert f1['profile'] == 'cpu' and f1['cycle'] == 1 and f1['auroc_unknown_if_confident_neg'] is not None

@@ -30,7 +30,7 @@ def test_controls_redraw_curves(folder):
     ex.seed.value = 1
     one = df[(df.strategy == 'random') & (df.openness == 0.6) & (df.seed == 1)].sort_values('cycle')
     np.testing.assert_allclose(lines(ex)['Random'], one.accuracy.values * 100)
-    np.testing.assert_allclose(lines(ex, 1)['Random'], one.precision.values * 100)
+    np.testing.assert_allclose(lines(ex, 1)['Random'], one.query_precision.values * 100)
     ex.strategies.value = ('b-margin',)
     assert list(lines(ex)) == ['B-Margin']
     ex.cycle.value = 2
@@ -79,3 +79,21 @@ def test_no_strategy_colours_and_stale_pictures(folder):
     assert 'Choose a strategy to look inside' in ex.status.value
     ex.strategies.value = ('random', 'b-margin'); ex.inside.value = 'random'
     assert ex.run_config()['strategy'] == 'random'                        # the strategy to look inside is chosen explicitly
+
+def test_look_inside_a_committed_run_replays_it(recwarn):
+    "The explorer over a committed table replays with the recorded thread count: the query it shows is the recorded one."
+    import matplotlib; matplotlib.use('Agg')
+    from conftest import ROOT
+    from bual.explore import Explorer
+    ex = Explorer([ROOT/'figures'/'results'/'table1_digits.csv.gz'])
+    ex.openness.value, ex.seed.value, ex.strategies.value = 0.6, 0, ('b-margin',)
+    ex.cycle.value = 3
+    row = ex._run_row()
+    assert row.cpu_threads == 1
+    ex.inspect.click()
+    assert ex.mismatch is None and 'Warning' not in ex.status.value
+    assert f"query precision {row.query_precision:.0%}" in ex.status.value
+    ex.df.loc[row.name, 'n_query_known'] += 1                              # a record the replay does not match
+    ex.inspect.click()
+    assert 'show the replay, not the run' in ex.mismatch and 'Warning' in ex.status.value
+    assert any('show the replay' in str(w.message) for w in recwarn)

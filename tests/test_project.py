@@ -31,3 +31,30 @@ def test_every_module_has_its_notebook():
     mods = {p.stem for p in (ROOT/'bual').glob('*.py') if not p.name.startswith('_')}
     nbs = {re.sub(r'^\d+_', '', p.stem) for p in (ROOT/'nbs').glob('[0-9]*.ipynb')}
     assert mods <= nbs, f"modules without a notebook: {sorted(mods - nbs)}"
+
+def _bual_imports(path):
+    "The bual modules a module imports at its top level, and those it imports inside functions."
+    import ast
+    top, inner = set(), set()
+    tree = ast.parse(path.read_text())
+    def names(node):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 1: return {node.module.split('.')[0]}
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith('bual.'): return {node.module.split('.')[1]}
+        if isinstance(node, ast.ImportFrom) and node.module == 'bual': return {a.name for a in node.names}
+        if isinstance(node, ast.Import): return {a.name.split('.')[1] for a in node.names if a.name.startswith('bual.')}
+        return set()
+    for node in tree.body: top |= names(node)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for sub in ast.walk(node): inner |= names(sub)
+    return top, inner
+
+def test_modules_import_only_modules_above_them():
+    "The notebooks' numbers are the architecture: a module imports only lower-numbered ones (the CLI dispatches to its commands lazily)."
+    order = {re.sub(r'^\d+_', '', p.stem): int(p.stem.split('_')[0]) for p in (ROOT/'nbs').glob('[0-9]*.ipynb')}
+    for mod, rank in order.items():
+        top, inner = _bual_imports(ROOT/'bual'/f'{mod}.py')
+        up = {m for m in top if m in order and order[m] >= rank}
+        assert not up, f"bual.{mod} imports {sorted(up)} at its top, which come after it"
+        up = {m for m in inner if m in order and order[m] >= rank} - ({'demo', 'sweep', 'bench'} if mod == 'cli' else set())
+        assert not up, f"bual.{mod} imports {sorted(up)} inside a function, which come after it"

@@ -1,6 +1,7 @@
 """The committed results stay what the code computes: a few committed digits runs, rerun now, give the same numbers bitwise.
 
-The committed sweeps ran with one CPU thread per run (`make figures`), so the reruns do too (in a child process)."""
+Each rerun uses the CPU thread count the committed table records for the run (`cpu_threads`; `make figures` runs one thread
+per run), in a child process."""
 import json, math, subprocess, sys
 import pandas as pd
 import pytest
@@ -13,10 +14,10 @@ CASES = [('table1_digits', 'b-margin', 0.6, 0, {}), ('table1_digits', 'margin', 
          ('table2_digits', 'b-margin', 0.6, 1, dict(mode='official', aux=False))]
 
 CHILD = """
-import json, sys, torch
-torch.set_num_threads(1)
+import json, sys
+from bual.core import cpu_threads
 from bual.loop import ActiveLearningRun
-print(json.dumps(ActiveLearningRun(json.loads(sys.argv[1]), progress=False).run()))
+with cpu_threads(int(sys.argv[2])): print(json.dumps(ActiveLearningRun(json.loads(sys.argv[1]), progress=False).run()))
 """
 
 def committed_run(table, strategy, openness, seed, variant):
@@ -36,14 +37,16 @@ def config_of(row):
 
 @pytest.mark.parametrize('table,strategy,openness,seed,variant', CASES, ids=[f"{c[1]}-{c[2]}-{c[3]}{'-' + c[0] if c[4] else ''}" for c in CASES])
 def test_committed_run_reproduces_bitwise(table, strategy, openness, seed, variant):
-    from bual.sweep import run_rows
+    from bual.runfolder import run_rows
     committed = committed_run(table, strategy, openness, seed, variant)
     cfg = config_of(committed.iloc[0])
-    p = subprocess.run([sys.executable, '-c', CHILD, json.dumps(cfg)], capture_output=True, text=True, timeout=600,
-                       env={'OMP_NUM_THREADS': '1', 'PATH': '/usr/bin:/bin'})
+    threads = int(committed.cpu_threads.iloc[0])
+    p = subprocess.run([sys.executable, '-c', CHILD, json.dumps(cfg), str(threads)], capture_output=True, text=True, timeout=600,
+                       env={'OMP_NUM_THREADS': str(threads), 'PATH': '/usr/bin:/bin'})
     assert p.returncode == 0, p.stderr[-2000:]
     rerun = pd.DataFrame(run_rows(json.loads(p.stdout.strip().splitlines()[-1]), 'rerun'))
-    metrics = [c for c in committed.columns if c in rerun.columns and not c.startswith('time') and c not in ('run', 'variant')]
+    assert 'query_precision' in rerun and 'r_next' not in rerun        # today's names, on both sides
+    metrics = [c for c in committed.columns if c in rerun.columns and not c.startswith('time') and c not in ('run', 'variant', 'cpu_threads')]
     assert {'accuracy', 'n_query_known', 'cycle'} <= set(metrics)
     for m in metrics:
         if committed[m].isna().all(): continue  # not recorded yet when the committed run was made

@@ -17,7 +17,7 @@ def test_every_strategy_runs_two_cycles(name):
     res = ActiveLearningRun(strategy=name, seed=0, **QUICK).run()
     recs = res['cycles']
     assert [r['cycle'] for r in recs] == [0, 1] and res['status'] == 'finished'
-    assert all(r['n_query'] == 30 and 0 <= r['precision'] <= 1 for r in recs)
+    assert all(r['n_query'] == 30 and 0 <= r['query_precision'] <= 1 for r in recs)
     assert recs[1]['n_labeled_known'] + recs[1]['n_labeled_unknown'] == recs[0]['n_labeled_known'] + 30
 
 @pytest.mark.parametrize('variant', TABLE2, ids=lambda v: '-'.join(f'{k}={v[k]}' for k in v))

@@ -42,7 +42,7 @@ def test_local_sweep_completes_and_collects(reference):
     assert p.returncode == 0, p.stderr
     import pandas as pd
     df = pd.read_parquet(reference/'results.parquet')
-    assert len(df) == 4 * 3 and {'strategy', 'seed', 'cycle', 'accuracy', 'precision', 'run'} <= set(df.columns)
+    assert len(df) == 4 * 3 and {'strategy', 'seed', 'cycle', 'accuracy', 'query_precision', 'run'} <= set(df.columns)
     assert len(pd.read_csv(reference/'results.csv')) == 12
 
 def test_second_sweep_does_no_work(grid, reference):
