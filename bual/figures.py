@@ -44,6 +44,7 @@ def draw_curves(ax, df:pd.DataFrame, metric:str='accuracy', methods=None, colour
         ax.plot(g.cycle, g['mean'], marker='o', ms=3, label=METHOD_NAMES.get(m, m), **_style(m), **({'color': colour} if colour else {}))
         if band: ax.fill_between(g.cycle, g['mean'] - g['std'], g['mean'] + g['std'], alpha=0.12, **({'color': colour} if colour else {}))
     ax.set(xlabel='cycle', ylabel=f"{METRIC_LABELS.get(metric, metric)} (%)"); ax.grid(alpha=0.3)
+    ax.xaxis.get_major_locator().set_params(integer=True)   # cycles are whole numbers
     return ax
 
 def plot_curves(df:pd.DataFrame, dataset:str, opennesses=(0.4, 0.6), metric:str='accuracy', methods=FIG6_METHODS, axes=None):
