@@ -91,6 +91,8 @@ class QueryContext:
     feat_cand:torch.Tensor = None      # f_p's penultimate features of the candidates, for strategies with uses_features
     feat_labeled:torch.Tensor = None   # ... and of the labeled examples (D_l^kno then D_l^unk)
     trainer:object = None              # trains and runs a strategy's own models on images only (see the loop)
+    state:dict = None                  # what the strategy kept from earlier cycles (None in the first): read only
+    new_state:dict = None              # what it keeps for the next cycle: `select` may set it; saved once the oracle answers
 
 def open_set_targets(known_idx, known_y, unknown_idx, K:int):
     "The labeled examples (known, then unknown) and their (K+1)-way targets: the known class, or K for unknown."

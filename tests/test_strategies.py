@@ -7,12 +7,13 @@ from conftest import bual, TINY, strip_times
 
 QUICK = dict(dataset='digits', openness=0.6, cycles=2, epochs=3, aux_epochs=3, nl_epochs=5, progress=False)
 TABLE1 = ['random', 'lc', 'margin', 'entropy', 'coreset', 'badge', 'lfosa', 'ccal', 'dias', 'b-lc', 'b-margin', 'b-entropy']
+BEYOND = ['eaoa']   # methods published after the paper, on the same interface
 TABLE2 = [dict(bu_terms='p'), dict(bu_terms='n'), dict(balance=False), dict(aux=False), dict(mode='official')]
 
 def test_registry_holds_every_method():
-    assert set(TABLE1) <= set(STRATEGIES)
+    assert set(TABLE1 + BEYOND) <= set(STRATEGIES)
 
-@pytest.mark.parametrize('name', TABLE1)
+@pytest.mark.parametrize('name', TABLE1 + BEYOND)
 def test_every_strategy_runs_two_cycles(name):
     res = ActiveLearningRun(strategy=name, seed=0, **QUICK).run()
     recs = res['cycles']
@@ -46,14 +47,14 @@ def test_only_w_o_w_and_w_o_f_aux_train_no_f_aux(variant, components):
     assert tuple(res['components'].values()) == components
     assert (res['cycles'][1]['aux_filter'] == 'none') == (not components[0])
 
-@pytest.mark.parametrize('name,extra', [('coreset', []), ('badge', []), ('lfosa', []), ('ccal', []), ('dias', []), ('b-lc', ['--no-aux']), ('b-entropy', ['--bu-terms', 'n'])])
+@pytest.mark.parametrize('name,extra', [('coreset', []), ('badge', []), ('lfosa', []), ('ccal', []), ('dias', []), ('eaoa', []), ('b-lc', ['--no-aux']), ('b-entropy', ['--bu-terms', 'n'])])
 def test_cli_runs_methods(tmp_path, name, extra):
     p = bual('run', *TINY, '--strategy', name, '--cycles', '2', '--out', tmp_path/'r', *extra)
     assert p.returncode == 0, p.stderr[-1500:]
     res = json.loads((tmp_path/'r'/'results.json').read_text())
     assert res['config']['strategy'] == name and len(res['cycles']) == 2
 
-@pytest.mark.parametrize('name', ['ccal', 'dias', 'lfosa'])
+@pytest.mark.parametrize('name', ['ccal', 'dias', 'lfosa', 'eaoa'])
 def test_strategies_with_models_of_their_own_resume_exactly(tmp_path, name):
     "CCAL's once-per-run encoders, DIAS's and LfOSA's per-cycle models: a run resumed after a cycle ends where an uninterrupted one does."
     whole = ActiveLearningRun(strategy=name, seed=2, **QUICK).run()
@@ -62,8 +63,22 @@ def test_strategies_with_models_of_their_own_resume_exactly(tmp_path, name):
     resumed = ActiveLearningRun(strategy=name, seed=2, out=tmp_path/'r', resume=True, **QUICK).run()
     assert strip_times(resumed) == strip_times(whole)
 
-@pytest.mark.parametrize('name', ['dias', 'ccal'])
+@pytest.mark.parametrize('name', ['dias', 'ccal', 'eaoa'])
 def test_strategies_with_models_of_their_own_run_on_resnet18(name):
     "The paper profile's architecture: DIAS's stages, taps and auxiliary BatchNorms, and CCAL's encoders, on ResNet18."
     res = ActiveLearningRun(strategy=name, seed=0, model='resnet18', **{**QUICK, 'aux_epochs': 1, 'epochs': 1}).run()
     assert len(res['cycles']) == 2 and all(c['n_query'] == 30 for c in res['cycles'])
+
+def test_strategy_state_is_kept_only_when_the_oracle_answers(tmp_path):
+    "EAOA's width: a probe leaves it as it was; a step keeps the new one and saves it; a resumed run reads it back."
+    run = ActiveLearningRun(strategy='eaoa', seed=1, out=tmp_path/'r', **{**QUICK, 'cycles': 3})
+    run.step()
+    kept = dict(run.strategy_state)
+    assert kept == {'k': 5}                                  # the first cycle's width
+    run.probe()
+    assert run.strategy_state == kept
+    run.step()
+    saved = json.loads((tmp_path/'r'/'state.json').read_text())['strategy_state']
+    assert saved == run.strategy_state and saved['k'] != kept['k'] or run.records[0]['query_precision'] == pytest.approx(0.6, abs=0.05)
+    again = ActiveLearningRun(strategy='eaoa', seed=1, out=tmp_path/'r', resume=True, **{**QUICK, 'cycles': 3})
+    assert again.strategy_state == run.strategy_state
