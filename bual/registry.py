@@ -12,6 +12,7 @@ from .baselines import Coreset, BADGE, LfOSA
 from .ccal import CCAL
 from .dias import DIAS
 from .eaoa import EAOA
+from .mqnet import MQNet
 
 # %% auto #0
 __all__ = ['STRATEGIES', 'make_strategy']
@@ -31,6 +32,7 @@ STRATEGIES = {
     'ccal': lambda **kw: CCAL(),
     'dias': lambda **kw: DIAS(),
     'eaoa': lambda seed=0, **kw: EAOA(seed=seed),
+    'mqnet': lambda **kw: MQNet(),
     **{f'b-{m}': _bidirectional(m) for m in MEASURES},
 }
 
