@@ -4,14 +4,17 @@
 resident memory of the selection step (pool 50,000 candidates, K=80, 512-d features, b=1500, 21 snapshots
 of P^-, 5,000 labeled examples). Each method runs in a fresh process, whose peak is reset (Linux
 /proc/self/clear_refs) after the synthetic inputs are built, so the figure is the selection's alone.
-Methods that train models of their own (LfOSA, CCAL, DIAS) are timed on their selection step given
-synthetic outputs of those models (CCAL: 128-d semantic and 4 x 128-d distinctive features); their training
-time is what the loop reports as time_strategy_models.
+Methods that train models of their own (LfOSA, CCAL, DIAS, EAOA, MQNet) are timed on their selection step
+given synthetic outputs of those models (CCAL: 128-d semantic and 4 x 128-d distinctive features; EAOA: the
+detector's logits and 128-d features, a tenth of the labeled examples unknown; EOAL: the binary heads'
+probabilities, 128-d features and K unknown-cluster centres, FINCH over the candidates included; MQNet: 128-d CSI projections,
+and its meta-network trained on a synthetic last query of b examples, which is part of its selection);
+their training time is what the loop reports as time_strategy_models.
 """
 import subprocess, sys, time
 from pathlib import Path
 
-METHODS = ['random', 'lc', 'margin', 'entropy', 'coreset', 'badge', 'lfosa', 'ccal', 'dias', 'b-lc', 'b-margin', 'b-entropy']
+METHODS = ['random', 'lc', 'margin', 'entropy', 'coreset', 'badge', 'lfosa', 'ccal', 'dias', 'b-lc', 'b-margin', 'b-entropy', 'eaoa', 'eoal', 'mqnet']
 N, K, D, B, L, T = 50_000, 80, 512, 1500, 5_000, 21
 
 def _status(key):
@@ -43,6 +46,21 @@ def one(method):
             pseudo, _, score = ccal_scores(sem_c, sem_k, ctx.labeled_y, dis_c, dis_l, K)
             return quota_select(pseudo, score, K, B, ctx.generator)
         if method == 'dias': return top_b(logits.softmax(1)[:, :K].max(1).values, B)
+        if method == 'eaoa':
+            from bual.eaoa import detector_energy, rknn_energy, gmm_posterior, aleatoric, eaoa_select
+            y_lab = torch.where(torch.arange(L) % 10 == 0, K, ctx.labeled_y)
+            clean = gmm_posterior(detector_energy(logits, K), False) * gmm_posterior(rknn_energy(sem_k, y_lab, sem_c, K), False)
+            return eaoa_select(ctx.p_pos.argmax(1), clean, gmm_posterior(aleatoric(ctx.p_pos), True), K, B, 5, ctx.generator)
+        if method == 'eoal':
+            from bual.eoal import closed_set_entropy, open_set_entropy, eoal_select
+            p_ova = torch.rand(N, 1, K, generator=g); p_ova = torch.cat([1 - p_ova, p_ova], 1)
+            score = closed_set_entropy(p_ova) - open_set_entropy(sem_c, sem_k[:K])
+            return eoal_select(score, logits.argmax(1) < K, sem_c, B)
+        if method == 'mqnet':
+            from bual.mqnet import purity, standardize, train_querynet
+            inf, pur = 1 - ctx.p_pos.max(1).values, purity(sem_c, sem_k)
+            phi = train_querynet(torch.randn(B, 2, generator=g).exp(), torch.rand(B, generator=g), gen=torch.Generator().manual_seed(2))
+            with torch.no_grad(): return top_b(phi(torch.stack([standardize(inf), standardize(pur)], 1)).flatten(), B)
         if strat.uses_rlnl:
             total = torch.zeros_like(snaps[0])
             for s in snaps: total += s

@@ -20,7 +20,7 @@ __all__ = ['COLOURS', 'Explorer']
 
 # %% ../nbs/20_explore.ipynb #1bd86a28
 import matplotlib
-COLOURS = [*matplotlib.colormaps['tab10'].colors, 'black', 'darkgoldenrod', 'navy', 'lime']  # 14 distinct hues (12 methods)
+COLOURS = [*matplotlib.colormaps['tab10'].colors, 'black', 'darkgoldenrod', 'navy', 'lime', 'teal', 'maroon']  # 16 distinct hues (15 methods)
 
 def _png(fig) -> bytes:
     "A figure as PNG bytes: drawn without pyplot, so no backend or display hook is involved (JupyterLab, Voilà, tests)."

@@ -200,10 +200,11 @@ class CycleTrainer:
 
     @contextlib.contextmanager
     def timed(self):
-        "Count the time of the block (device work included) in `time_strategy_models`."
-        t0 = time.perf_counter()
+        "Count the time of the block (device work included) in `time_strategy_models`; a block inside another counts once."
+        if getattr(self, '_timing', False): yield; return
+        t0, self._timing = time.perf_counter(), True
         try: yield
-        finally: sync(self.device); self.time += time.perf_counter() - t0
+        finally: sync(self.device); self.time += time.perf_counter() - t0; self._timing = False
 
     def new_model(self, n_out:int, purpose:str, cycle=None, head=None):
         "A fresh model of the run's architecture on the device, its weights seeded by `purpose` and `cycle` (default: this one)."
@@ -212,10 +213,10 @@ class CycleTrainer:
         return make_model(c.model, n_out, self.image_shape, seed, head).to(self.device)
 
     def fit(self, n_out:int, idx, y, epochs:int=None, purpose:str='strategy', loss_fn=cross_entropy, target_fn=same_targets,
-            head=None, **kw):
-        "Train a fresh model of the run's architecture (with `head`, see `make_model`) on `idx` with targets `y`."
+            head=None, model=None, **kw):
+        "Train a fresh model of the run's architecture (with `head`, see `make_model`; or `model`, made by `new_model`) on `idx` with targets `y`."
         with self.timed():
-            m = self.new_model(n_out, purpose, head=head)
+            m = self.new_model(n_out, purpose, head=head) if model is None else model
             fit(m, self._data, torch.as_tensor(idx, device=self.device), torch.as_tensor(y, device=self.device),
                 train_config(self.cfg, epochs or self.cfg.aux_epochs), self.generator(purpose), loss_fn, target_fn, **kw)
         return m

@@ -12,6 +12,7 @@ from .baselines import Coreset, BADGE, LfOSA
 from .ccal import CCAL
 from .dias import DIAS
 from .eaoa import EAOA
+from .eoal import EOAL
 from .mqnet import MQNet
 
 # %% auto #0
@@ -32,6 +33,7 @@ STRATEGIES = {
     'ccal': lambda **kw: CCAL(),
     'dias': lambda **kw: DIAS(),
     'eaoa': lambda seed=0, **kw: EAOA(seed=seed),
+    'eoal': lambda **kw: EOAL(),
     'mqnet': lambda **kw: MQNet(),
     **{f'b-{m}': _bidirectional(m) for m in MEASURES},
 }

@@ -25,7 +25,7 @@ CONFIG_COLS = [f.name for f in fields(RunConfig)]
 METHOD_NAMES = {'random': 'Random', 'lc': 'LC', 'margin': 'Margin', 'entropy': 'Entropy', 'coreset': 'Coreset',
                 'badge': 'BADGE', 'lfosa': 'LfOSA', 'ccal': 'CCAL', 'dias': 'DIAS',
                 'b-lc': 'B-LC', 'b-margin': 'B-Margin', 'b-entropy': 'B-Entropy',
-                'eaoa': 'EAOA', 'mqnet': 'MQNet'}  # Table 1's order, then the methods published since
+                'eaoa': 'EAOA', 'eoal': 'EOAL', 'mqnet': 'MQNet'}  # Table 1's order, then the methods published since
 VARIANTS = ('unc_p', 'unc_n', 'w/o w', 'w/o f_aux', 'full')  # Table 2's order
 OPENNESS = (0.2, 0.4, 0.6, 0.8)
 

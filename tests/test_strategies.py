@@ -7,7 +7,7 @@ from conftest import bual, TINY, strip_times
 
 QUICK = dict(dataset='digits', openness=0.6, cycles=2, epochs=3, aux_epochs=3, nl_epochs=5, progress=False)
 TABLE1 = ['random', 'lc', 'margin', 'entropy', 'coreset', 'badge', 'lfosa', 'ccal', 'dias', 'b-lc', 'b-margin', 'b-entropy']
-BEYOND = ['eaoa', 'mqnet']   # methods published after the paper, on the same interface
+BEYOND = ['eaoa', 'eoal', 'mqnet']   # methods published after the paper, on the same interface
 TABLE2 = [dict(bu_terms='p'), dict(bu_terms='n'), dict(balance=False), dict(aux=False), dict(mode='official')]
 
 def test_registry_holds_every_method():
@@ -47,14 +47,14 @@ def test_only_w_o_w_and_w_o_f_aux_train_no_f_aux(variant, components):
     assert tuple(res['components'].values()) == components
     assert (res['cycles'][1]['aux_filter'] == 'none') == (not components[0])
 
-@pytest.mark.parametrize('name,extra', [('coreset', []), ('badge', []), ('lfosa', []), ('ccal', []), ('dias', []), ('eaoa', []), ('mqnet', []), ('b-lc', ['--no-aux']), ('b-entropy', ['--bu-terms', 'n'])])
+@pytest.mark.parametrize('name,extra', [('coreset', []), ('badge', []), ('lfosa', []), ('ccal', []), ('dias', []), ('eaoa', []), ('eoal', []), ('mqnet', []), ('b-lc', ['--no-aux']), ('b-entropy', ['--bu-terms', 'n'])])
 def test_cli_runs_methods(tmp_path, name, extra):
     p = bual('run', *TINY, '--strategy', name, '--cycles', '2', '--out', tmp_path/'r', *extra)
     assert p.returncode == 0, p.stderr[-1500:]
     res = json.loads((tmp_path/'r'/'results.json').read_text())
     assert res['config']['strategy'] == name and len(res['cycles']) == 2
 
-@pytest.mark.parametrize('name', ['ccal', 'dias', 'lfosa', 'eaoa', 'mqnet'])
+@pytest.mark.parametrize('name', ['ccal', 'dias', 'lfosa', 'eaoa', 'eoal', 'mqnet'])
 def test_strategies_with_models_of_their_own_resume_exactly(tmp_path, name):
     "CCAL's once-per-run encoders, DIAS's and LfOSA's per-cycle models: a run resumed after a cycle ends where an uninterrupted one does."
     whole = ActiveLearningRun(strategy=name, seed=2, **QUICK).run()
@@ -63,7 +63,7 @@ def test_strategies_with_models_of_their_own_resume_exactly(tmp_path, name):
     resumed = ActiveLearningRun(strategy=name, seed=2, out=tmp_path/'r', resume=True, **QUICK).run()
     assert strip_times(resumed) == strip_times(whole)
 
-@pytest.mark.parametrize('name', ['dias', 'ccal', 'eaoa', 'mqnet'])
+@pytest.mark.parametrize('name', ['dias', 'ccal', 'eaoa', 'eoal', 'mqnet'])
 def test_strategies_with_models_of_their_own_run_on_resnet18(name):
     "The paper profile's architecture: DIAS's stages, taps and auxiliary BatchNorms, and CCAL's encoders, on ResNet18."
     res = ActiveLearningRun(strategy=name, seed=0, model='resnet18', **{**QUICK, 'aux_epochs': 1, 'epochs': 1}).run()
