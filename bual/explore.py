@@ -13,15 +13,12 @@ import pandas as pd
 from .loop import ActiveLearningRun
 from .tables import CONFIG_COLS, METHOD_NAMES, load_runs
 from .core import cpu_threads
-from .figures import confidence_table, plot_confidence, feature_map, plot_map, sample, draw_curves, replay_mismatch
+from .figures import confidence_table, plot_confidence, feature_map, plot_map, sample, draw_curves, replay_mismatch, METHOD_COLOURS
 
 # %% auto #0
-__all__ = ['COLOURS', 'Explorer']
+__all__ = ['Explorer']
 
 # %% ../nbs/20_explore.ipynb #1bd86a28
-import matplotlib
-COLOURS = [*matplotlib.colormaps['tab10'].colors, 'black', 'darkgoldenrod', 'navy', 'lime', 'teal', 'maroon']  # 16 distinct hues (15 methods)
-
 def _png(fig) -> bytes:
     "A figure as PNG bytes: drawn without pyplot, so no backend or display hook is involved (JupyterLab, Voilà, tests)."
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100); return buf.getvalue()
@@ -38,7 +35,7 @@ class Explorer:
         self.df, self.max_points = load_runs(*([sources] if isinstance(sources, (str, bytes)) or not hasattr(sources, '__iter__') else sources)), max_points
         self._runs, self._probes, self.mismatch = {}, {}, None
         self.dataset = W.Dropdown(options=sorted(self.df.dataset.unique()), description='data set')
-        self.colours = {m: COLOURS[i % len(COLOURS)] for i, m in enumerate(METHOD_NAMES)}   # one colour per strategy, whatever is shown
+        self.colours = METHOD_COLOURS   # one colour per strategy, whatever is shown (the figures' own)
         self.openness = W.Dropdown(description='openness')
         self.strategies = W.SelectMultiple(description='strategies', rows=6)
         self.seed = W.Dropdown(description='seed')

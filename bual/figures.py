@@ -8,6 +8,7 @@ Docs: https://bual-dev.github.io/bual/figures.html.md"""
 from __future__ import annotations
 import warnings
 from pathlib import Path
+import matplotlib
 import numpy as np
 import pandas as pd
 import torch
@@ -16,12 +17,15 @@ from .loop import ActiveLearningRun, CycleProbe, unknown_auroc
 from .tables import METHOD_NAMES, summarize
 
 # %% auto #0
-__all__ = ['FIG6_METHODS', 'METRIC_LABELS', 'curves', 'draw_curves', 'plot_curves', 'plot_precision', 'save_figure', 'replay_dir',
-           'replay_mismatch', 'probe_run', 'confidence_table', 'aurocs', 'plot_confidence', 'tsne', 'knn_agreement',
-           'nn_ratio', 'feature_map', 'plot_map', 'sample']
+__all__ = ['FIG6_METHODS', 'COLOURS', 'METHOD_COLOURS', 'METRIC_LABELS', 'curves', 'draw_curves', 'plot_curves', 'plot_precision',
+           'save_figure', 'replay_dir', 'replay_mismatch', 'probe_run', 'confidence_table', 'aurocs', 'plot_confidence',
+           'tsne', 'knn_agreement', 'nn_ratio', 'feature_map', 'plot_map', 'sample']
 
 # %% ../nbs/19_figures.ipynb #703ae53f
-FIG6_METHODS = ('random', 'margin', 'coreset', 'badge', 'lfosa', 'ccal', 'dias', 'b-margin')  # the paper shows B-Margin for BUAL
+FIG6_METHODS = ('random', 'margin', 'coreset', 'badge', 'lfosa', 'ccal', 'dias', 'b-margin',  # the paper shows B-Margin for BUAL
+                'eaoa', 'eoal', 'mqnet')                                                       # and the methods published since
+COLOURS = [*matplotlib.colormaps['tab10'].colors, 'black', 'darkgoldenrod', 'navy', 'lime', 'teal', 'maroon']  # 16 distinct hues
+METHOD_COLOURS = {m: COLOURS[i % len(COLOURS)] for i, m in enumerate(METHOD_NAMES)}   # one colour per method, in every figure
 
 def _methods(df, methods):
     have = set(df.strategy)
@@ -54,7 +58,7 @@ def plot_curves(df:pd.DataFrame, dataset:str, opennesses=(0.4, 0.6), metric:str=
     if d.empty: raise BualError(f"no runs on {dataset} to plot")
     if axes is None: fig, axes = plt.subplots(1, len(opennesses), figsize=(5.2 * len(opennesses), 3.8), squeeze=False); axes = axes[0]
     for ax, o in zip(axes, opennesses):
-        draw_curves(ax, d[np.isclose(d.openness, o)], metric, methods)
+        draw_curves(ax, d[np.isclose(d.openness, o)], metric, methods, METHOD_COLOURS)
         ax.set(title=f"{dataset}, openness {o}", ylabel=f"{metric} (%)")
         ax.set_ylim(top=min(ax.get_ylim()[1], 101))
     axes[-1].legend(fontsize=8, loc='lower right')

@@ -11,6 +11,7 @@ from conftest import ROOT
 CASES = [('table1_digits', 'b-margin', 0.6, 0, {}), ('table1_digits', 'margin', 0.4, 1, {}),
          ('table1_digits', 'lfosa', 0.8, 2, {}), ('table1_digits', 'coreset', 0.2, 0, {}),
          ('table1_digits', 'dias', 0.6, 2, {}), ('table1_digits', 'ccal', 0.4, 0, {}),
+         ('table1_digits', 'eaoa', 0.6, 1, {}), ('table1_digits', 'eoal', 0.4, 0, {}),
          ('table2_digits', 'b-margin', 0.6, 1, dict(mode='official', aux=False))]
 
 CHILD = """
