@@ -20,8 +20,8 @@ __all__ = ['first_neighbours', 'cluster_means', 'finch', 'EOALConfig', 'EOALHead
 
 # %% ../nbs/11_eoal.ipynb #2fb98191
 def first_neighbours(x:torch.Tensor, chunk:int=1024) -> torch.Tensor:
-    "Each row's nearest other row by cosine distance (ties to the lower index)."
-    z = F.normalize(x.float(), dim=1)
+    "Each row's nearest other row by cosine distance (ties to the lower index), in `x`'s precision."
+    z = F.normalize(x, dim=1)
     out = []
     for i in range(0, len(z), chunk):
         s = z[i:i + chunk] @ z.T
@@ -40,8 +40,8 @@ def _components(nn_idx:torch.Tensor):
     return torch.as_tensor(rank[lab], device=nn_idx.device), int(k)
 
 def cluster_means(x:torch.Tensor, labels:torch.Tensor, k:int) -> torch.Tensor:
-    "The mean row of each of the `k` clusters."
-    s = torch.zeros(k, x.shape[1], device=x.device).index_add_(0, labels, x.float())
+    "The mean row of each of the `k` clusters, in float64 (the source's means are)."
+    s = torch.zeros(k, x.shape[1], dtype=torch.float64, device=x.device).index_add_(0, labels, x.double())
     return s / torch.bincount(labels, minlength=k).clamp_min(1)[:, None]
 
 def _merge_to(x, labels, k, req):
@@ -56,15 +56,52 @@ def _merge_to(x, labels, k, req):
         k -= 1
     return labels
 
+def _links(x:torch.Tensor, nn_idx:torch.Tensor):
+    "FINCH's linked pairs (i < j) at one level: i and its first neighbour, and two points sharing one; with their link counts and cosine distances."
+    n, nn = len(x), nn_idx.cpu().numpy()
+    order = np.argsort(nn, kind='stable'); hub = nn[order]
+    start = np.searchsorted(hub, hub); size = np.searchsorted(hub, hub, side='right') - start
+    rank = np.arange(n) - start
+    more = size - 1 - rank                                  # later children of the same first neighbour
+    first = np.repeat(np.arange(n), more)
+    t = np.arange(len(first)) - np.repeat(np.cumsum(more) - more, more)
+    shared = np.stack([order[first], order[first + 1 + t]], 1)
+    own = np.stack([np.arange(n), nn], 1)
+    pairs = np.unique(np.sort(np.concatenate([own, shared]), 1), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    u, v = pairs[:, 0], pairs[:, 1]
+    count = (u == nn[v]).astype(np.int64) + (nn[u] == v) + (nn[u] == nn[v])   # |{u, nn(u)} ∩ {v, nn(v)}|
+    z = F.normalize(x, dim=1)
+    dist = (1 - (z[torch.as_tensor(u, device=x.device)] * z[torch.as_tensor(v, device=x.device)]).sum(1)).cpu().numpy()
+    return u, v, count, dist
+
+def _link_components(n:int, u, v):
+    "Connected components of the graph with edges (u, v), numbered by their smallest member: (labels, count)."
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+    k, lab = connected_components(sp.csr_matrix((np.ones(len(u)), (u, v)), shape=(n, n)), directed=False)
+    _, firsts = np.unique(lab, return_index=True)
+    rank = np.empty(k, np.int64); rank[np.argsort(firsts, kind='stable')] = np.arange(k)
+    return torch.as_tensor(rank[lab]), int(k)
+
 def finch(x:torch.Tensor, req_clust:int=None):
     "FINCH's partitions (finest first) as label tensors, their cluster counts, and the partition with `req_clust` clusters (if asked)."
     x = x.float()
-    lab, k = _components(first_neighbours(x)) if len(x) > 1 else (torch.zeros(len(x), dtype=torch.long, device=x.device), len(x))
+    if len(x) < 2: return [torch.zeros(len(x), dtype=torch.long, device=x.device)], [len(x)], (torch.zeros(len(x), dtype=torch.long, device=x.device) if req_clust else None)
+    nn1 = first_neighbours(x)
+    lab, k = _components(nn1)
+    min_sim = None
+    if len(x) > 2:                                       # the source's `ensure_early_exit`: later links no longer than the first level's
+        _, _, count, dist = _links(x, nn1)
+        min_sim = float((dist * count).max())
     parts, counts = [lab], [k]
     while counts[-1] > 1:
-        u, k2 = _components(first_neighbours(cluster_means(x, parts[-1], counts[-1])))
+        means = cluster_means(x, parts[-1], counts[-1])
+        u, v, count, dist = _links(means, first_neighbours(means))
+        keep = dist * count <= min_sim if min_sim is not None else np.ones(len(u), bool)
+        cl, k2 = _link_components(len(means), u[keep], v[keep])
         if k2 == 1 or counts[-1] - k2 < 1: break
-        parts.append(u[parts[-1]]); counts.append(k2)
+        parts.append(cl.to(x.device)[parts[-1]]); counts.append(k2)
     if req_clust is None: return parts, counts, None
     if req_clust in counts: return parts, counts, parts[counts.index(req_clust)]
     coarse_enough = [i for i, v in enumerate(counts) if v >= req_clust]
@@ -112,7 +149,8 @@ def eoal_loss(out, t, # model_A's outputs; targets: column 0 the label (K = unkn
     open_loss = 0.5 * (1 - c.alpha) * (mean(pos, known) + mean(neg, known)) + 0.5 * (c.alpha / K) * mean((pos_log + neg_log).sum(1), unk)
     d = torch.cdist(feat, centres.float()).masked_fill(~valid, float('inf'))
     own = d.gather(1, cl[:, None].clamp_max(len(centres) - 1)).squeeze(1)
-    others = (torch.exp(own[:, None] - d) * (1 - F.one_hot(cl.clamp_max(len(centres) - 1), len(centres)).float())).sum(1)
+    gap = torch.where(unk[:, None] > 0, own[:, None] - d, torch.full_like(d, float('-inf')))    # known rows: exp(-inf) = 0, never inf·0
+    others = (torch.exp(gap) * (1 - F.one_hot(cl.clamp_max(len(centres) - 1), len(centres)).float())).sum(1)
     reg = c.intra * mean(torch.where(unk > 0, own, torch.zeros_like(own)), unk) + c.inter * mean(torch.log1p(others), unk)
     return ce + open_loss + c.reg_weight * reg
 
@@ -169,7 +207,7 @@ class EOAL(Strategy):
             f = tr.predict(model, ctx.unknown_idx, 'features')
             lab = finch(f, K)[2]
             n = int(lab.max()) + 1
-            centres.zero_(); centres[:n] = cluster_means(f, lab, n); valid.copy_(torch.arange(K, device=tr.device) < n)
+            centres.zero_(); centres[:n] = cluster_means(f, lab, n).float(); valid.copy_(torch.arange(K, device=tr.device) < n)
             t[n_known:, 1] = lab
         recluster()
         tr.fit(K + 1, idx, t, epochs, 'eoal_detector', loss_fn=lambda out, tb: eoal_loss(out, tb, K, centres, valid, has_unknown, c),
