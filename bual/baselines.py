@@ -14,8 +14,8 @@ import torch.nn.functional as F
 from .strategies import Strategy, open_set_targets
 
 # %% auto #0
-__all__ = ['min_sq_dist', 'k_center_greedy', 'Coreset', 'badge_factors', 'badge_select', 'BADGE', 'mav_known_posterior',
-           'MAVHead', 'LfOSA']
+__all__ = ['min_sq_dist', 'k_center_greedy', 'Coreset', 'badge_factors', 'badge_select', 'BADGE', 'gmm2_posterior',
+           'mav_known_posterior', 'MAVHead', 'LfOSA']
 
 # %% ../nbs/07_baselines.ipynb #bcba6b92
 def min_sq_dist(x:torch.Tensor, centres:torch.Tensor, chunk:int=4096) -> torch.Tensor:
@@ -80,20 +80,26 @@ class BADGE(Strategy):
     def select(self, ctx, b): return ctx.candidates[badge_select(ctx.p_pos, ctx.feat_cand, b, ctx.generator)]
 
 # %% ../nbs/07_baselines.ipynb #fdc04919
-def mav_known_posterior(mav:torch.Tensor, pred:torch.Tensor, K:int, seed:int=0) -> torch.Tensor:
-    "Per class k < K, posterior of the larger-mean component of a 2-GMM on the MAVs predicted as k; 0 for predicted unknown, -1 for classes too small to fit."
+def gmm2_posterior(v:np.ndarray, # (n,) values, float64
+                   high:bool=True, seed:int=0) -> np.ndarray:
+    "Posterior of the higher- (`high`) or lower-mean component of a 2-component GMM with the settings LfOSA and EAOA share."
     from sklearn.mixture import GaussianMixture
     from sklearn.exceptions import ConvergenceWarning
+    v = v[:, None]
+    with warnings.catch_warnings():            # 10 EM steps often stop short of tol, by the sources' choice
+        warnings.simplefilter('ignore', ConvergenceWarning)
+        gmm = GaussianMixture(2, max_iter=10, tol=1e-2, reg_covar=5e-4, random_state=seed).fit(v)
+    means = gmm.means_[:, 0]
+    return gmm.predict_proba(v)[:, int(np.argmax(means) if high else np.argmin(means))]
+
+def mav_known_posterior(mav:torch.Tensor, pred:torch.Tensor, K:int, seed:int=0) -> torch.Tensor:
+    "Per class k < K, posterior of the larger-mean component of a 2-GMM on the MAVs predicted as k; 0 for predicted unknown, -1 for classes too small to fit."
     score = torch.zeros(len(mav))                  # predicted unknown: 0, as the source
     mav, pred = mav.float().cpu(), pred.cpu()
     for k in range(K):                             # a loop over classes, not examples
         m = pred == k
         if m.sum() < 2: score[m] = -1.0; continue  # the source drops them: here they only fill a query after every scored one
-        v = mav[m].numpy()[:, None].astype(np.float64)
-        with warnings.catch_warnings():            # 10 EM steps often stop short of tol, by the source's choice
-            warnings.simplefilter('ignore', ConvergenceWarning)
-            gmm = GaussianMixture(2, max_iter=10, tol=1e-2, reg_covar=5e-4, random_state=seed).fit(v)
-        score[m] = torch.as_tensor(gmm.predict_proba(v)[:, int(np.argmax(gmm.means_[:, 0]))], dtype=torch.float32)
+        score[m] = torch.as_tensor(gmm2_posterior(mav[m].numpy().astype(np.float64), True, seed), dtype=torch.float32)
     return score
 
 class MAVHead(nn.Sequential):

@@ -6,12 +6,12 @@ Docs: https://bual-dev.github.io/bual/eaoa.html.md"""
 
 # %% ../nbs/10_eaoa.ipynb #5e5ad6de
 from __future__ import annotations
-import math, warnings
+import math
 from dataclasses import dataclass
-import numpy as np
 import torch
 import torch.nn.functional as F
 from .strategies import Strategy, open_set_targets, minmax
+from .baselines import gmm2_posterior
 
 # %% auto #0
 __all__ = ['EAOAConfig', 'next_width', 'free_energy', 'energy_margin_loss', 'aleatoric', 'detector_energy', 'rknn_energy',
@@ -82,15 +82,9 @@ def rknn_energy(feat_lab, y_lab, # labeled examples' features and labels (K = un
 
 # %% ../nbs/10_eaoa.ipynb #57a60d5a
 def gmm_posterior(score:torch.Tensor, high:bool, seed:int=0) -> torch.Tensor:
-    "Posterior of the higher- (`high`) or lower-mean component of a 2-GMM on the min-max-normalised score (the source's settings)."
-    from sklearn.mixture import GaussianMixture
-    from sklearn.exceptions import ConvergenceWarning
-    v = minmax(score.double().cpu()).numpy()[:, None]
-    with warnings.catch_warnings():               # 10 EM steps often stop short of tol, by the source's choice
-        warnings.simplefilter('ignore', ConvergenceWarning)
-        g = GaussianMixture(2, max_iter=10, tol=1e-2, reg_covar=5e-4, random_state=seed).fit(v)
-    comp = int(np.argmax(g.means_[:, 0]) if high else np.argmin(g.means_[:, 0]))
-    return torch.as_tensor(g.predict_proba(v)[:, comp], dtype=torch.float32, device=score.device)
+    "Posterior of the higher- (`high`) or lower-mean component of a 2-GMM on the min-max-normalised score (the source's settings, shared with LfOSA)."
+    post = gmm2_posterior(minmax(score.double().cpu()).numpy(), high, seed)
+    return torch.as_tensor(post, dtype=torch.float32, device=score.device)
 
 def eaoa_select(pred:torch.Tensor, # the classifier's predicted class of each candidate
                 clean:torch.Tensor, info:torch.Tensor, # P_clean (surely known) and P_info (informative)
@@ -128,7 +122,7 @@ class EAOA(Strategy):
         else:                                     # the source's first round: plain cross-entropy on the known examples
             idx, y = ctx.labeled_idx, ctx.labeled_y
             det = tr.fit(K + 1, idx, y, purpose='eaoa_detector')
-        q, f_u, f_l = tr.predict(det, ctx.candidates, 'logits'), tr.predict(det, ctx.candidates, 'features'), tr.predict(det, idx, 'features')
+        (q, f_u), f_l = tr.predict(det, ctx.candidates, 'logits+features'), tr.predict(det, idx, 'features')
         with tr.timed():
             clean = gmm_posterior(detector_energy(q, K), False, self.seed) * gmm_posterior(rknn_energy(f_l, y, f_u, K, c.knn), False, self.seed)
             info = gmm_posterior(aleatoric(ctx.p_pos), True, self.seed)

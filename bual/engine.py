@@ -179,12 +179,16 @@ def fit(model:nn.Module, data:DeviceData,
 # %% ../nbs/04_engine.ipynb #79bc4294
 @torch.no_grad()
 def predict(model:nn.Module, data:DeviceData, idx, cfg:TrainConfig,
-            output='probs'): # 'probs' (softmax), 'logits' or 'features' (penultimate layer)
+            output='probs'): # 'probs' (softmax), 'logits', 'features' (penultimate layer) or 'logits+features' (both, one pass)
     "Model outputs for examples `idx`, in evaluation mode, computed in float32 on the data's device."
     dev = data.device
     model.to(dev).eval()
     if data.channels_last: model.to(memory_format=torch.channels_last)
     idx = torch.as_tensor(idx, device=dev)
+    if output == 'logits+features':    # the head on the features: the logits `model(x)` gives, with the features kept
+        feats = predict(model, data, idx, cfg, 'features')
+        return torch.cat([model.head(feats[i:i+cfg.eval_batch_size]).float() for i in range(0, len(feats), cfg.eval_batch_size)]
+                         or [torch.zeros(0, model.n_out, device=dev)]), feats
     fn = model.features if output == 'features' else model
     # no autocast, even when training uses bf16: these outputs decide the query, and bf16 rounding makes ties
     outs = [fn(data.batch(idx[i:i+cfg.eval_batch_size])).float() for i in range(0, len(idx), cfg.eval_batch_size)]

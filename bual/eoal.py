@@ -31,13 +31,9 @@ def first_neighbours(x:torch.Tensor, chunk:int=1024) -> torch.Tensor:
 
 def _components(nn_idx:torch.Tensor):
     "Weakly connected components of the graph i to nn(i), numbered by their smallest member: (labels, count)."
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
     n = len(nn_idx)
-    k, lab = connected_components(sp.csr_matrix((np.ones(n), (np.arange(n), nn_idx.cpu().numpy())), shape=(n, n)), directed=True, connection='weak')
-    _, first = np.unique(lab, return_index=True)
-    rank = np.empty(k, np.int64); rank[np.argsort(first, kind='stable')] = np.arange(k)
-    return torch.as_tensor(rank[lab], device=nn_idx.device), int(k)
+    lab, k = _link_components(n, np.arange(n), nn_idx.cpu().numpy())
+    return lab.to(nn_idx.device), k
 
 def cluster_means(x:torch.Tensor, labels:torch.Tensor, k:int) -> torch.Tensor:
     "The mean row of each of the `k` clusters, in float64 (the source's means are)."

@@ -21,7 +21,7 @@ from .engine import TrainConfig, DeviceData, fit, predict, accuracy, cross_entro
 from .rlnl import run_rlnl, RLNLResult, FixedStop, StableStop, OracleStop
 from .strategies import QueryContext, MODES, top_b, uncertainty, open_set_targets
 from .registry import make_strategy
-from .runfolder import RunFolder, load_results
+from .runfolder import RunFolder
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'PROFILES', 'PROFILE_OVERRIDES', 'NL_STOPS', 'RESUME_FREE', 'RunConfig', 'strategy_options',
@@ -194,14 +194,14 @@ class CycleTrainer:
     def __init__(self, data:DeviceData, cfg:RunConfig, image_shape, cycle:int):
         # holds the images, the config and plain values only: nothing here leads back to the run or its oracle
         self._data, self.cfg, self.image_shape, self.cycle = data, cfg, image_shape, cycle
-        self.time, self.device = 0.0, data.device
+        self.time, self.device, self._timing = 0.0, data.device, False
     @property
     def pool_size(self): return len(self._data)
 
     @contextlib.contextmanager
     def timed(self):
         "Count the time of the block (device work included) in `time_strategy_models`; a block inside another counts once."
-        if getattr(self, '_timing', False): yield; return
+        if self._timing: yield; return
         t0, self._timing = time.perf_counter(), True
         try: yield
         finally: sync(self.device); self.time += time.perf_counter() - t0; self._timing = False

@@ -6,11 +6,9 @@ Docs: https://bual-dev.github.io/bual/pools.html.md"""
 
 # %% ../nbs/02_pools.ipynb #7dda8c85
 from __future__ import annotations
-import zlib
 from dataclasses import dataclass
 import numpy as np
-import torch
-from .core import BualError, derive_seed, generator
+from .core import BualError, derive_seed
 
 # %% auto #0
 __all__ = ['UNLABELED', 'LABELED_KNOWN', 'LABELED_UNKNOWN', 'OpenSetSplit', 'make_split', 'Oracle', 'Pools']

@@ -179,9 +179,9 @@ def processes(self:RunFolder) -> list:
     except (OSError, ValueError, AttributeError): return []
 
 @patch
-def threads(self:RunFolder) -> dict:
-    "{cycle: CPU threads of the process that ran it}, from the provenance."
-    prov, res = self.processes(), self.results()
+def threads(self:RunFolder, res:dict=None) -> dict:
+    "{cycle: CPU threads of the process that ran it}, from the provenance (`res`: the results, if already read)."
+    prov, res = self.processes(), res or self.results()
     out = {}
     for c in (r['cycle'] for r in res['cycles']):
         ran = [e for e in prov if e.get('from_cycle', 0) <= c]
@@ -191,7 +191,8 @@ def threads(self:RunFolder) -> dict:
 @patch
 def rows(self:RunFolder) -> list:
     "The run's tidy rows (see `run_rows`)."
-    return run_rows(self.results(), self.name, self.threads())
+    res = self.results()
+    return run_rows(res, self.name, self.threads(res))
 @patch
 def traces(self:RunFolder) -> list:
     "The run's RLNL trace rows (see `trace_rows`)."

@@ -6,7 +6,6 @@ Docs: https://bual-dev.github.io/bual/tables.html.md"""
 
 # %% ../nbs/18_tables.ipynb #7af3ac8f
 from __future__ import annotations
-import json
 from dataclasses import fields
 from pathlib import Path
 import numpy as np
