@@ -6,7 +6,7 @@ Docs: https://bual-dev.github.io/bual/bench.html.md"""
 
 # %% ../nbs/21_bench.ipynb #981ab151
 from __future__ import annotations
-import json, os, platform, subprocess, sys, tempfile, time
+import copy, json, os, platform, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -21,8 +21,8 @@ from .registry import make_strategy
 
 # %% auto #0
 __all__ = ['ReferenceDataset', 'reference_loader', 'crop_offsets_and_flips', 'probe_image', 'synthetic_images', 'bench_data_path',
-           'bench_training', 'bench_scoring', 'bench_selection', 'bench_fashion_cycle', 'bench_paper_cycle',
-           'machine_info', 'format_rows', 'run_bench']
+           'bench_training', 'bench_scoring', 'bench_selection', 'bench_fashion_cycle', 'shared_queries',
+           'bench_bf16_queries', 'bench_paper_cycle', 'machine_info', 'format_rows', 'run_bench']
 
 # %% ../nbs/21_bench.ipynb #6a7e17c1
 class ReferenceDataset(torch.utils.data.Dataset):
@@ -177,11 +177,8 @@ def bench_selection(dev, n_pool:int=50_000, K:int=80, n_snapshots:int=21, b:int=
     return rows
 
 # %% ../nbs/21_bench.ipynb #d4987cc1
-def bench_fashion_cycle(device='cpu', data_root=None, cycles:int=2) -> list:
-    "Phases of cycle 1 of a CPU-profile B-Margin run on Fashion-MNIST, and the run's peak memory."
-    from bual.data import load_fashion_mnist
-    try: load_fashion_mnist(data_root)
-    except BualError as e: return [dict(section='fashion cycle', name=f'skipped: {e}', engine=None, reference=None, unit='', ratio=None)]
+def _cli_cycle(device, data_root, cycles, extra=()) -> tuple:
+    "A CPU-profile B-Margin run on Fashion-MNIST through the CLI: (its last cycle's record, wall seconds, peak MB)."
     with tempfile.TemporaryDirectory() as tmp:
         # the child reports its own high-water mark (VmHWM is reset by exec, unlike ru_maxrss, which would
         # count this large process's pages in the forked child before it execs)
@@ -189,20 +186,63 @@ def bench_fashion_cycle(device='cpu', data_root=None, cycles:int=2) -> list:
                 "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')]\n"
                 "    print('PEAK_KB', hwm[0].split()[1] if hwm else -1, file=sys.stderr)")
         cmd = [sys.executable, '-c', code, 'run', '--dataset', 'fashion_mnist', '--strategy', 'b-margin', '--profile', 'cpu',
-               '--cycles', str(cycles), '--device', device, '--out', f'{tmp}/run', '--quiet']
+               '--cycles', str(cycles), '--device', device, '--out', f'{tmp}/run', '--quiet', *extra]
         if data_root: cmd += ['--data-root', str(data_root)]
         t = time.perf_counter()
         p = subprocess.run(cmd, capture_output=True, text=True)
         wall = time.perf_counter() - t
         if p.returncode: raise RuntimeError(p.stderr[-2000:])
         peak_mb = int(p.stderr.rsplit('PEAK_KB', 1)[1].split()[0]) / 1024
-        rec = json.loads(Path(f'{tmp}/run/results.json').read_text())['cycles'][-1]
+        return json.loads(Path(f'{tmp}/run/results.json').read_text())['cycles'][-1], wall, peak_mb
+
+def bench_fashion_cycle(device='cpu', data_root=None, cycles:int=2) -> list:
+    "Phases of cycle 1 of a CPU-profile B-Margin run on Fashion-MNIST, the run's peak memory, and the same cycle scored in bf16."
+    from bual.data import load_fashion_mnist
+    try: load_fashion_mnist(data_root)
+    except BualError as e: return [dict(section='fashion cycle', name=f'skipped: {e}', engine=None, reference=None, unit='', ratio=None)]
+    rec, wall, peak_mb = _cli_cycle(device, data_root, cycles)
     name = lambda s: f'cycle {rec["cycle"]}: {s}'
     rows = [dict(section='fashion cycle', name=name(k), engine=rec[f'time_{v}'], reference=None, unit='s', ratio=None)
             for k, v in (('f_p (train + test)', 'fp'), ('f_aux (train)', 'aux'), ('scoring the pool', 'score'),
                          (f'RLNL ({rec["nl_snapshots"]} snapshots)', 'rlnl'), ('selection', 'select'), ('total', 'total'))]
     rows.append(dict(section='fashion cycle', name=f'whole {cycles}-cycle run (wall, incl. start-up)', engine=wall, reference=None, unit='s', ratio=None))
     rows.append(dict(section='fashion cycle', name='peak memory of the run (max RSS)', engine=peak_mb, reference=None, unit='MB', ratio=None))
+    fast, _, _ = _cli_cycle(device, data_root, cycles, ['--predict-bf16'])
+    rows += [dict(section='fashion cycle', name=f'the same with --predict-bf16: {k}', engine=fast[f'time_{v}'], reference=rec[f'time_{v}'],
+                  unit='s', ratio=fast[f'time_{v}'] / rec[f'time_{v}']) for k, v in (('scoring', 'score'), ('RLNL', 'rlnl'), ('total', 'total'))]
+    return rows
+
+# %% ../nbs/21_bench.ipynb #31e47de8
+def shared_queries(cfg:dict, # a run's options; `variant` changes some of them
+                   variant:dict, data:ImageData=None, cycles:int=None) -> tuple:
+    "Run `cfg` with `variant`; before each cycle, probe the same state without it: (share of each query both pick, the run's records)."
+    from bual.loop import ActiveLearningRun
+    run = ActiveLearningRun({**cfg, **variant}, data=data, progress=False)
+    twin = ActiveLearningRun(cfg, data=run.data, progress=False)
+    shared = []
+    for _ in range(cycles or run.cfg.cycles):
+        twin.pools, twin.r, twin.next_cycle = copy.deepcopy(run.pools), run.r, run.next_cycle
+        twin.strategy_state = copy.deepcopy(run.strategy_state)
+        other = twin.probe().query
+        run.step()
+        shared.append(float(np.isin(run.last_query, other).mean()))
+    return shared, run.records
+
+def bench_bf16_queries(data_root=None, fashion_cycles:int=2) -> list:
+    "How many queried examples `--predict-bf16` changes (B-Margin, CPU profile, seed 0): digits' whole run, Fashion-MNIST's first cycles."
+    from bual.loop import ActiveLearningRun
+    rows = []
+    for ds, cycles in (('digits', None), ('fashion_mnist', fashion_cycles)):
+        cfg = dict(dataset=ds, strategy='b-margin', profile='cpu', openness=0.6, seed=0, data_root=data_root)
+        try: shared, recs = shared_queries(cfg, dict(predict_bf16=True), cycles=cycles)
+        except BualError as e:
+            rows.append(dict(section='bf16 scoring', name=f'{ds} skipped: {e}', engine=None, reference=None, unit='', ratio=None)); continue
+        rows.append(dict(section='bf16 scoring', name=f'{ds}: share of each query float32 scoring also picks, cycles 0-{len(shared)-1}: '
+                         + ' '.join(f'{s:.0%}' for s in shared), engine=100 * min(shared), reference=None, unit='% (lowest)', ratio=None))
+        if cycles is None:   # a whole run: its accuracy against the float32 run's
+            ref = ActiveLearningRun(cfg, progress=False).run()['cycles']
+            rows.append(dict(section='bf16 scoring', name=f'{ds}: last-cycle accuracy, bf16 scoring vs float32', engine=recs[-1]['accuracy'],
+                             reference=ref[-1]['accuracy'], unit='', ratio=None))
     return rows
 
 # %% ../nbs/21_bench.ipynb #eedcf643
@@ -271,6 +311,7 @@ def run_bench(device:str='cpu', # 'cpu' or 'cuda'
     section('selection', lambda: bench_selection(dev))
     if cuda: section('paper cycle', lambda: bench_paper_cycle(dev, paper_epochs if not quick else 2, data=cifar if not quick else None))
     section('fashion cycle', lambda: bench_fashion_cycle(device, data_root, cycles=2))
+    if not cuda: section('bf16 scoring', lambda: bench_bf16_queries(data_root, 1 if quick else 2))
     if cuda:
         c3 = TrainConfig(**{**cfg.__dict__, 'bf16': False, 'channels_last': False})
         section('switches', lambda: {**bench_scoring('resnet18', cifar, dev, len(cifar.x_train), c3, workers=2,

@@ -6,7 +6,7 @@ Docs: https://bual-dev.github.io/bual/engine.html.md"""
 
 # %% ../nbs/04_engine.ipynb #247657bc
 from __future__ import annotations
-import contextlib, math
+import contextlib, dataclasses, math
 from dataclasses import dataclass
 import torch
 import torch.nn as nn
@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['TrainConfig', 'crop_flip_padded', 'random_crop_flip', 'DeviceData', 'autocast', 'cross_entropy', 'same_targets',
-           'EagerStep', 'GraphedStep', 'fit', 'predict', 'accuracy']
+           'EagerStep', 'GraphedStep', 'fit', 'head_outputs', 'predict', 'accuracy']
 
 # %% ../nbs/04_engine.ipynb #0700adf3
 @dataclass
@@ -30,6 +30,7 @@ class TrainConfig:
     channels_last:bool = True  # channels-last memory format (faster for convolutions on CUDA and on the CPU)
     cuda_graphs:bool = True    # replay each full training step as a CUDA graph (CUDA only)
     compile:bool = False       # torch.compile the model (inside the CUDA graph when both are on)
+    predict_bf16:bool = False  # `predict` runs the backbone under bf16 autocast (the head and the softmax stay float32)
 
 # %% ../nbs/04_engine.ipynb #8c4e4932
 def crop_flip_padded(xp:torch.Tensor, # uint8 (or float) images (N,C,H+2p,W+2p), already zero-padded
@@ -178,24 +179,35 @@ def fit(model:nn.Module, data:DeviceData,
 
 # %% ../nbs/04_engine.ipynb #79bc4294
 @torch.no_grad()
+def head_outputs(model:nn.Module, feats:torch.Tensor, cfg:TrainConfig, output='probs') -> torch.Tensor:
+    "`model`'s head on features from `predict(..., 'features')`, in float32, in `predict`'s chunks: its 'logits' or 'probs' bit for bit."
+    out = torch.cat([model.head(feats[i:i+cfg.eval_batch_size]).float() for i in range(0, len(feats), cfg.eval_batch_size)]
+                    or [torch.zeros(0, model.n_out, device=feats.device)])
+    return out.softmax(1) if output == 'probs' else out
+
+@torch.no_grad()
 def predict(model:nn.Module, data:DeviceData, idx, cfg:TrainConfig,
             output='probs'): # 'probs' (softmax), 'logits', 'features' (penultimate layer) or 'logits+features' (both, one pass)
-    "Model outputs for examples `idx`, in evaluation mode, computed in float32 on the data's device."
+    "Model outputs for examples `idx` in evaluation mode on the data's device, float32 (the backbone in bf16 with `cfg.predict_bf16`)."
     dev = data.device
     model.to(dev).eval()
     if data.channels_last: model.to(memory_format=torch.channels_last)
     idx = torch.as_tensor(idx, device=dev)
-    if output == 'logits+features':    # the head on the features: the logits `model(x)` gives, with the features kept
-        feats = predict(model, data, idx, cfg, 'features')
-        return torch.cat([model.head(feats[i:i+cfg.eval_batch_size]).float() for i in range(0, len(feats), cfg.eval_batch_size)]
-                         or [torch.zeros(0, model.n_out, device=dev)]), feats
-    fn = model.features if output == 'features' else model
+    chunks = range(0, len(idx), cfg.eval_batch_size)
+    if output in ('features', 'logits+features') or cfg.predict_bf16:   # features first, then the head on them in float32
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.predict_bf16):
+            feats = [model.features(data.batch(idx[i:i+cfg.eval_batch_size])) for i in chunks]
+        feats = torch.cat(feats).float() if feats else torch.zeros(0, model.n_out, device=dev)
+        if output == 'features': return feats
+        out = head_outputs(model, feats, cfg, 'logits' if output == 'logits+features' else output)
+        return (out, feats) if output == 'logits+features' else out
     # no autocast, even when training uses bf16: these outputs decide the query, and bf16 rounding makes ties
-    outs = [fn(data.batch(idx[i:i+cfg.eval_batch_size])).float() for i in range(0, len(idx), cfg.eval_batch_size)]
+    outs = [model(data.batch(idx[i:i+cfg.eval_batch_size])).float() for i in chunks]
     out = torch.cat(outs) if outs else torch.zeros(0, model.n_out, device=dev)
     return out.softmax(1) if output == 'probs' else out
 
 def accuracy(model, data:DeviceData, y:torch.Tensor, cfg:TrainConfig) -> float:
-    "Top-1 accuracy of `model` on all of `data` with labels `y`."
+    "Top-1 accuracy of `model` on all of `data` with labels `y` (float32 whatever `cfg.predict_bf16` says)."
+    cfg = dataclasses.replace(cfg, predict_bf16=False)
     pred = predict(model, data, torch.arange(len(data), device=data.device), cfg, 'logits').argmax(1)
     return (pred == y.to(data.device)).float().mean().item()

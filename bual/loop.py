@@ -6,7 +6,7 @@ Docs: https://bual-dev.github.io/bual/loop.html.md"""
 
 # %% ../nbs/15_loop.ipynb #bbe32123
 from __future__ import annotations
-import contextlib, copy, time, warnings
+import contextlib, copy, dataclasses, time, warnings
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
@@ -85,6 +85,7 @@ class RunConfig:
     channels_last:bool = True       # channels-last memory format
     cuda_graphs:bool = True         # replay training steps as CUDA graphs (CUDA only)
     compile:bool = False            # torch.compile the models (instead of CUDA graphs)
+    predict_bf16:bool = False       # score the pool (f_aux, f_p, RLNL snapshots) with backbones in bf16: faster on CPUs, changes a few picks
     data_root:str = None
     download:bool = False
 
@@ -220,9 +221,10 @@ class CycleTrainer:
             fit(m, self._data, torch.as_tensor(idx, device=self.device), torch.as_tensor(y, device=self.device),
                 train_config(self.cfg, epochs or self.cfg.aux_epochs), self.generator(purpose), loss_fn, target_fn, **kw)
         return m
-    def predict(self, model, idx, output='probs'):
-        "Outputs of `model` on the examples `idx` ('probs', 'logits' or 'features')."
-        with self.timed(): return predict(model, self._data, torch.as_tensor(idx, device=self.device), train_config(self.cfg, 1), output)
+    def predict(self, model, idx, output='probs', bf16:bool=False):
+        "Outputs of `model` on the examples `idx` ('probs', 'logits', 'features' or 'logits+features'); `bf16`: the backbone in bf16."
+        tc = dataclasses.replace(train_config(self.cfg, 1), predict_bf16=bf16)
+        with self.timed(): return predict(model, self._data, torch.as_tensor(idx, device=self.device), tc, output)
     def batch(self, idx, gen=None):
         "Normalised images `idx`, augmented with `gen` (for strategies with custom training steps)."
         return self._data.batch(torch.as_tensor(idx, device=self.device), gen)
@@ -360,17 +362,22 @@ def _filter_rule(self:ActiveLearningRun, n_keep:int, cycle:int) -> str:
 
 @patch
 def _score_candidates(self:ActiveLearningRun, trainer:CycleTrainer, f_p, f_aux, unl_t, cycle:int) -> dict:
-    "The candidates after f_aux's filter, what was dropped, and the scores: f_p's and f_aux's probabilities."
-    cand, dropped, p_unknown, aux_filter = unl_t, unl_t[:0], None, 'none'
+    "The candidates after f_aux's filter, what was dropped, and the scores: f_aux's and f_p's probabilities, and f_p's features."
+    cand, dropped, p_unknown, aux_filter, bf16 = unl_t, unl_t[:0], None, 'none', self.cfg.predict_bf16
     if f_aux is not None:
-        p_aux = trainer.predict(f_aux, unl_t)
+        p_aux = trainer.predict(f_aux, unl_t, bf16=bf16)
         keep = p_aux.argmax(1) != self.K
         aux_filter = self._filter_rule(int(keep.sum()), cycle)
         if aux_filter == 'applied': cand, dropped, p_aux = unl_t[keep], unl_t[~keep], p_aux[keep]
         p_unknown = p_aux[:, self.K]
-    measure_dropped = self.cfg.measure_pool and len(dropped) > 0
-    return dict(cand=cand, dropped=dropped, aux_filter=aux_filter, p_unknown=p_unknown, p_pos=trainer.predict(f_p, cand),
-                p_pos_dropped=trainer.predict(f_p, dropped) if measure_dropped else None)
+    # f_p's features come with its probabilities: RLNL's first snapshot (f_p's backbone, f_n's new head) is computed from them
+    logits, feat = trainer.predict(f_p, cand, 'logits+features', bf16)
+    s = dict(cand=cand, dropped=dropped, aux_filter=aux_filter, p_unknown=p_unknown, p_pos=logits.softmax(1), feat=feat,
+             p_pos_dropped=None, feat_dropped=None)
+    if self.cfg.measure_pool and len(dropped) > 0:
+        logits, s['feat_dropped'] = trainer.predict(f_p, dropped, 'logits+features', bf16)
+        s['p_pos_dropped'] = logits.softmax(1)
+    return s
 
 # %% ../nbs/15_loop.ipynb #19360c7e
 @patch
@@ -382,8 +389,10 @@ def _rlnl(self:ActiveLearningRun, f_p, ctx:QueryContext, unl_t, s:dict, lk_t, lk
     select_fn = lambda p_neg: self.strategy.select(QueryContext(**{**ctx.__dict__, 'p_neg': p_neg, 'generator': self._gen('select', cycle)}), c.budget)
     stop = {'fixed': lambda: FixedStop(), 'stable': lambda: StableStop(select_fn, c.patience),
             'oracle': lambda: OracleStop(select_fn, self.oracle.is_known, c.patience)}[c.nl_stop]()
-    rlnl, f_n = run_rlnl(f_p, self.train_data, lk_t, lk_y, sub, s['cand'], self.K, self._tc(c.nl_epochs), self._gen('rlnl', cycle),
+    tc = dataclasses.replace(self._tc(c.nl_epochs), predict_bf16=c.predict_bf16)
+    rlnl, f_n = run_rlnl(f_p, self.train_data, lk_t, lk_y, sub, s['cand'], self.K, tc, self._gen('rlnl', cycle),
                          c.snapshot_every, stop, c.nl_train_backbone, derive_seed(c.seed, 'init_f_n', cycle),
+                         features=[s['feat']] + ([s['feat_dropped']] if s['p_pos_dropped'] is not None else []),
                          extra=s['dropped'] if s['p_pos_dropped'] is not None else None)
     return rlnl, f_n, sub
 
@@ -412,7 +421,7 @@ def _cycle(self:ActiveLearningRun):
                            unknown_idx=torch.as_tensor(lu, device=dev), generator=self._gen('select', cyc), trainer=trainer,
                            state=copy.deepcopy(self.strategy_state))
         if self.strategy.uses_features:
-            ctx.feat_cand = run_trainer.predict(f_p, s['cand'], 'features')
+            ctx.feat_cand = run_trainer.predict(f_p, s['cand'], 'features') if c.predict_bf16 else s['feat']  # float32 features
             ctx.feat_labeled = run_trainer.predict(f_p, np.concatenate([lk, lu]), 'features')
         rlnl, f_n, sub = self._rlnl(f_p, ctx, unl_t, s, lk_t, lk_y, cyc)
         if rlnl is not None: ctx.p_neg = rlnl.p_neg

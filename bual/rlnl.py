@@ -10,7 +10,7 @@ import warnings
 from dataclasses import dataclass
 import numpy as np
 import torch
-from .engine import TrainConfig, DeviceData, fit, predict
+from .engine import TrainConfig, DeviceData, fit, predict, head_outputs
 
 # %% auto #0
 __all__ = ['complementary_labels', 'nl_loss', 'complementary_targets', 'FixedStop', 'StableStop', 'OracleStop', 'RLNLResult',
@@ -85,7 +85,8 @@ def run_rlnl(f_p, data:DeviceData,
              stop=None, # a stopping rule (default: FixedStop)
              train_backbone:bool=True, # False freezes f_p's copied backbone and trains the head only
              head_seed:int=0,
-             extra=None): # more examples to measure P^- on, for diagnostics only (never seen by `stop`)
+             extra=None, # more examples to measure P^- on, for diagnostics only (never seen by `stop`)
+             features=None): # f_p's features on `candidates` (then `extra`), as `predict` gives them: the first snapshot without a pass
     "Train the RLNL model f_n and return `(RLNLResult, f_n)`."
     dev = data.device
     stop = stop or FixedStop()
@@ -97,7 +98,9 @@ def run_rlnl(f_p, data:DeviceData,
     total, count, at, conf, avg_conf = 0, 0, [], [], []
     def snapshot(epoch):
         nonlocal total, count
-        p = torch.cat([predict(f_n, data, m, cfg) for m in measured])  # one call per set: the candidates' values never depend on `extra`
+        if epoch == 0 and features is not None:  # the untrained head on f_p's backbone: the same numbers as a pass over the pool
+            p = torch.cat([head_outputs(f_n, f, cfg) for f in features])
+        else: p = torch.cat([predict(f_n, data, m, cfg) for m in measured])  # one call per set: the candidates' values never depend on `extra`
         total, count = total + p, count + 1
         at.append(epoch); conf.append(p.max(1).values); avg_conf.append((total / count).max(1).values)
         return stop(total[:n_cand] / count)
