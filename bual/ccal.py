@@ -13,6 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .models import seeded
 from .strategies import Strategy, minmax
+from .engine import LossWatch
 
 # %% auto #0
 __all__ = ['hflip', 'rotations', 'simclr_augment', 'nt_xent', 'ContrastiveEncoder', 'CCALConfig', 'lr_at', 'train_encoder',
@@ -110,7 +111,7 @@ def _train_encoder(trainer, idx, epochs, purpose, shifted, c, log):
     opt = torch.optim.SGD(enc.parameters(), lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
     n, bs = len(idx), c.batch_size
     per_epoch = max(1, n // bs)   # the last incomplete batch is dropped, as the source's loader does
-    total, step = epochs * per_epoch, 0
+    total, step, watch = epochs * per_epoch, 0, LossWatch(f'the {purpose} encoder', epochs)
     enc.train()
     for epoch in range(epochs):
         perm = idx[torch.randperm(n, generator=gen, device=idx.device)]
@@ -122,7 +123,8 @@ def _train_encoder(trainer, idx, epochs, purpose, shifted, c, log):
             loss = nt_xent(z, c.temperature)
             if shifted: loss = loss + F.cross_entropy(rot, torch.arange(4, device=x.device).repeat_interleave(len(x)).repeat(2))
             for group in opt.param_groups: group['lr'] = lr_at(c, step, total)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); step += 1
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); step += 1; watch(loss)
+        watch.check(epoch + 1, c.lr)
         if log is not None: log(epoch, loss.item())
     return enc.eval()
 

@@ -6,14 +6,14 @@ Docs: https://bual-dev.github.io/bual/cli.html.md"""
 
 # %% ../nbs/16_cli.ipynb #2f18881f
 from __future__ import annotations
-import argparse, sys
+import argparse, errno, signal, sys
 from dataclasses import fields
 from fastcore.docments import docments
 from .core import BualError, markdown_table
 from .loop import RunConfig, ActiveLearningRun
 
 # %% auto #0
-__all__ = ['add_run_options', 'make_parser', 'main']
+__all__ = ['add_run_options', 'make_parser', 'Terminated', 'main']
 
 # %% ../nbs/16_cli.ipynb #a90ae6b4
 class _Parser(argparse.ArgumentParser):
@@ -34,7 +34,8 @@ def add_run_options(p:argparse.ArgumentParser):
         if typ is bool: p.add_argument(opt, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=h + dflt)
         else: p.add_argument(opt, dest=f.name, type=typ, default=None, metavar=f.name.upper(), help=h + dflt)
 
-_AFTER_INTERRUPT = {  # what to do after Ctrl-C, per command
+_WRITE_ERRNOS = {errno.EACCES, errno.EROFS, errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EPERM}
+_AFTER_INTERRUPT = {  # what to do after Ctrl-C or SIGTERM, per command
     'run': 'rerun the same command with --resume to continue',
     'demo': 'rerun `bual demo` to continue (finished runs are kept)',
     'sweep': 'rerun the same `bual sweep` command to continue (finished runs are skipped)',
@@ -88,9 +89,16 @@ def _yaml_value(text):
     try: return yaml.safe_load(text)
     except yaml.YAMLError: return text
 
+class Terminated(BaseException):
+    "SIGTERM arrived (a scheduler stopping the job): raised where the program is, like Ctrl-C's KeyboardInterrupt."
+
+def _on_sigterm(signum, frame): raise Terminated()
+
 def main(argv=None):
     "Entry point of the `bual` command."
     args = make_parser().parse_args(argv)
+    try: signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError: pass   # not the main thread: leave SIGTERM as it is
     try:
         if args.command == 'run':
             opts = {f.name: getattr(args, f.name) for f in fields(RunConfig) if getattr(args, f.name) is not None}
@@ -115,6 +123,9 @@ def main(argv=None):
             from bual.sweep import collect
             df = collect(args.dir)
             print(f"{len(df)} rows ({df['run'].nunique()} runs) -> {args.dir}/results.csv, {args.dir}/results.parquet")
+            if df.attrs['skipped']:   # scripts must notice: the table lacks these runs
+                print(f"bual: {len(df.attrs['skipped'])} unreadable run folder(s) skipped (named above)", file=sys.stderr)
+                sys.exit(1)
         elif args.command == 'bench':
             from bual.bench import run_bench
             run_bench(args.device, args.out, args.quick, args.data_root, args.paper_epochs)
@@ -124,3 +135,10 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"bual: interrupted; {_AFTER_INTERRUPT.get(args.command, f'rerun `bual {args.command}` to start it again')}", file=sys.stderr)
         sys.exit(130)
+    except Terminated:
+        print(f"bual: stopped by SIGTERM; {_AFTER_INTERRUPT.get(args.command, f'rerun `bual {args.command}` to start it again')}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as e:   # an output the command could not write, or an input it could not read
+        print(f"bual: error: cannot {'write' if e.errno in _WRITE_ERRNOS else 'use'} {e.filename or 'a file'}: {e.strerror or e}; "
+              "check the path and the free space", file=sys.stderr)
+        sys.exit(2)

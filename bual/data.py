@@ -6,7 +6,7 @@ Docs: https://bual-dev.github.io/bual/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #a769bfd3
 from __future__ import annotations
-import gzip, os, pickle, struct
+import gzip, os, pickle, struct, zlib
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -118,8 +118,9 @@ def read_idx(path) -> np.ndarray:
         ndim = magic & 0xff
         dims = struct.unpack('>' + 'I'*ndim, buf[4:4+4*ndim])
         return np.frombuffer(buf, np.uint8, offset=4+4*ndim).reshape(dims)
-    except (OSError, ValueError, struct.error) as e:
-        raise BualError(f"cannot read {path}: {e}; replace the file with a complete copy") from None
+    except (OSError, EOFError, ValueError, struct.error, zlib.error) as e:
+        raise BualError(f"cannot read {path}: {e}; expected an IDX file of unsigned bytes (gzipped if named .gz): "
+                        "replace it with a complete copy") from None
 
 # %% ../nbs/01_data.ipynb #a1852d74
 FASHION_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
@@ -143,7 +144,14 @@ def load_fashion_mnist(root=None, # folder holding the four IDX files (searched 
         d = next((x for x in dirs if (x/FASHION_FILES[0]).exists()), None)
         if d is None and download: d = _download_fashion(root)
         if d is None: raise
-    xtr, ytr, xte, yte = (read_idx(_idx_path(d, f)) for f in FASHION_FILES)
+    paths = [_idx_path(d, f) for f in FASHION_FILES]
+    xtr, ytr, xte, yte = map(read_idx, paths)
+    for p, a, ndim in zip(paths, (xtr, ytr, xte, yte), (3, 1, 3, 1)):   # images (N,28,28), labels (N,) in 0..9
+        want = 'images of 28x28 pixels' if ndim == 3 else 'labels 0-9'
+        check(a.ndim == ndim and (a.shape[1:] == (28, 28) if ndim == 3 else a.max(initial=0) <= 9),
+              f"cannot read {p}: its IDX array is {a.shape}, expected Fashion-MNIST {want}; replace it with a complete copy")
+    for (pi, x), (pl, y) in (((paths[0], xtr), (paths[1], ytr)), ((paths[2], xte), (paths[3], yte))):
+        check(len(x) == len(y), f"cannot read {pi} with {pl}: {len(x)} images but {len(y)} labels; replace them with complete copies")
     return make_image_data('fashion_mnist', xtr, ytr, xte, yte, FASHION_CLASSES)
 
 def _download_fashion(root):
@@ -213,9 +221,16 @@ def load_cifar100(root=None, download=False) -> ImageData:
     return make_image_data('cifar100', xtr, ytr, xte, yte, names)
 
 # %% ../nbs/01_data.ipynb #20e9c369
-def _read_rgb(paths):
+def _read_one(p):
     from PIL import Image
-    return np.stack([np.asarray(Image.open(p).convert('RGB'), np.uint8) for p in paths]).transpose(0, 3, 1, 2)
+    try:
+        with Image.open(p) as im: a = np.asarray(im.convert('RGB'), np.uint8)
+    except Exception as e:   # PIL raises several kinds for a file that is not an image
+        raise BualError(f"cannot read {p}: {type(e).__name__}; expected a 64x64 Tiny-ImageNet JPEG: replace the file") from None
+    check(a.shape == (64, 64, 3), f"cannot read {p}: an image of {a.shape[1]}x{a.shape[0]} pixels, expected Tiny-ImageNet's 64x64")
+    return a
+
+def _read_rgb(paths): return np.stack([_read_one(p) for p in paths]).transpose(0, 3, 1, 2)
 
 def load_tiny_imagenet(root=None, download=False, cache=True) -> ImageData:
     "Tiny-ImageNet-200 from its standard folder; the val split is the test set."
@@ -228,7 +243,10 @@ def load_tiny_imagenet(root=None, download=False, cache=True) -> ImageData:
     wnids = (d/'wnids.txt').read_text().split()
     cls = {w: i for i, w in enumerate(wnids)}
     tr = sorted((p, cls[w]) for w in wnids for p in (d/'train'/w/'images').glob('*.JPEG'))
-    ann = [l.split('\t')[:2] for l in (d/'val'/'val_annotations.txt').read_text().splitlines() if l.strip()]
+    ann_file = d/'val'/'val_annotations.txt'
+    ann = [l.split('\t')[:2] for l in ann_file.read_text().splitlines() if l.strip()]
+    bad = next((l for l in ann if len(l) < 2 or l[1] not in cls), None)
+    check(bad is None, f"cannot read {ann_file}: line {bad!r} is not 'file<TAB>wnid' with a wnid of wnids.txt; replace the file")
     te = sorted((d/'val'/'images'/f, cls[w]) for f, w in ann)
     parts = dict(x_train=_read_rgb([p for p, _ in tr]), y_train=np.array([c for _, c in tr]),
                  x_test=_read_rgb([p for p, _ in te]), y_test=np.array([c for _, c in te]), classes=wnids)

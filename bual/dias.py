@@ -13,6 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .models import seeded
 from .strategies import Strategy
+from .engine import LossWatch
 
 # %% auto #0
 __all__ = ['DualBatchNorm', 'add_aux_bn', 'aux_bn', 'taps', 'logits_from', 'smooth_ce', 'Generator', 'Discriminator',
@@ -151,6 +152,7 @@ def _train_dias(trainer, idx, y, K, epochs, c, purpose, log):
     idx, y = torch.as_tensor(idx, device=dev), torch.as_tensor(y, device=dev)
     bce = F.binary_cross_entropy_with_logits
     fake = lambda n: trainer.normalise(G(torch.randn(n, c.nz, 1, 1, generator=gen, device=dev)))
+    watch = LossWatch(f'{purpose} (DIAS classifier, Copycat or GAN)', epochs)
     for epoch in range(epochs):
         net.train(); G.train(); D.train()
         for b in _batches(len(idx), c.batch_size, gen, dev):          # pass 1: the GAN, and the classifier against its fakes
@@ -158,14 +160,14 @@ def _train_dias(trainer, idx, y, K, epochs, c, purpose, log):
             xf = fake(len(b))
             real, gen_out = D(x), D(xf.detach())
             loss_d = bce(real, torch.ones_like(real)) + bce(gen_out, torch.zeros_like(gen_out))
-            opt_d.zero_grad(set_to_none=True); loss_d.backward(); opt_d.step()
+            opt_d.zero_grad(set_to_none=True); loss_d.backward(); opt_d.step(); watch(loss_d)
             gen_out = D(xf)
             with aux_bn(net): sure = smooth_ce(net(xf), yb, c.smoothing2)
             loss_g = bce(gen_out, torch.ones_like(gen_out)) - c.beta * sure   # fakes the classifier is sure of
-            opt_g.zero_grad(set_to_none=True); loss_g.backward(); opt_g.step()
+            opt_g.zero_grad(set_to_none=True); loss_g.backward(); opt_g.step(); watch(loss_g)
             with aux_bn(net): rejected = smooth_ce(net(fake(len(b)).detach()), yb, c.smoothing2)
             loss = F.cross_entropy(net(x), yb) + c.beta * rejected
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); watch(loss)
         for b in _batches(len(idx), c.batch_size, gen, dev):          # pass 2: the Copycat, and the classifier against its fakes
             x, yb = trainer.batch(idx[b], gen), y[b]
             copycat.train(); net.eval()
@@ -173,13 +175,14 @@ def _train_dias(trainer, idx, y, K, epochs, c, purpose, log):
             with torch.no_grad(): t1, t2, _, _ = taps(net, x)
             pull = (F.l1_loss(h1.flatten(1), t1.flatten(1)) + F.l1_loss(h2.flatten(1), t2.flatten(1))) / 2
             loss_cc = F.cross_entropy(out, yb) + c.pull_ratio * pull
-            opt_cc.zero_grad(set_to_none=True); loss_cc.backward(); opt_cc.step()
+            opt_cc.zero_grad(set_to_none=True); loss_cc.backward(); opt_cc.step(); watch(loss_cc)
             copycat.eval(); net.train()
             with torch.no_grad(): h1, h2, pen, _ = taps(copycat, x)
             fakes = (smooth_ce(net.head(pen), yb, c.smoothing2) + smooth_ce(logits_from(net, h1, -2), yb, c.smoothing)
                      + smooth_ce(logits_from(net, h2, -1), yb, c.smoothing)) / 3
             loss = F.cross_entropy(net(x), yb) + c.fake_ratio * fakes
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); watch(loss)
+        watch.check(epoch + 1, c.lr)
         for s in scheds: s.step()
         if log is not None: log(epoch, dict(classifier=net, copycat=copycat, generator=G, discriminator=D, fake=fake))
     return net.eval()

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from .core import BualError
 
 # %% auto #0
-__all__ = ['TrainConfig', 'crop_flip_padded', 'random_crop_flip', 'DeviceData', 'autocast', 'cross_entropy', 'same_targets',
-           'EagerStep', 'GraphedStep', 'fit', 'head_outputs', 'predict', 'accuracy']
+__all__ = ['TrainConfig', 'crop_flip_padded', 'random_crop_flip', 'DeviceData', 'autocast', 'Diverged', 'LossWatch',
+           'check_outputs', 'cross_entropy', 'same_targets', 'EagerStep', 'GraphedStep', 'fit', 'head_outputs',
+           'predict', 'accuracy']
 
 # %% ../nbs/04_engine.ipynb #0700adf3
 @dataclass
@@ -94,6 +96,28 @@ def autocast(device:torch.device, cfg:TrainConfig, cache:bool=True):
     if device.type == 'cuda' and cfg.bf16: return torch.autocast('cuda', dtype=torch.bfloat16, cache_enabled=cache)
     return contextlib.nullcontext()
 
+class Diverged(BualError):
+    "A model's loss or outputs stopped being finite: training diverged."
+
+class LossWatch:
+    "Notes on the device whether any loss was not finite; `check` reads it once (one sync per epoch, not per step)."
+    def __init__(self, name:str, epochs:int): self.name, self.epochs, self.bad = name, epochs, None
+    def __call__(self, loss:torch.Tensor):
+        bad = ~torch.isfinite(loss.detach())
+        self.bad = bad if self.bad is None else self.bad | bad
+    def check(self, epoch:int, lr:float=None, model:nn.Module=None):
+        "Raise `Diverged` naming the model and the epoch if a loss since the last check (or a weight of `model`) is NaN or infinite."
+        what = 'a NaN or infinite loss' if self.bad is not None and bool(self.bad) else None
+        if what is None and model is not None:
+            tensors = [t for t in model.state_dict().values() if t.is_floating_point()]
+            if tensors and not bool(torch.stack([torch.isfinite(t).all() for t in tensors]).all()): what = 'NaN or infinite weights'
+        if what: raise Diverged(f"{self.name} diverged in epoch {epoch} of {self.epochs} ({what}" + (f", learning rate {lr:g})" if lr is not None else ")"))
+        self.bad = None
+
+def check_outputs(out:torch.Tensor, name:str):
+    "Raise `Diverged` if the outputs of model `name` are not all finite."
+    if not bool(torch.isfinite(out).all()): raise Diverged(f"{name} gives NaN or infinite outputs")
+
 def cross_entropy(logits, y): return F.cross_entropy(logits, y)
 def same_targets(y, gen): return y
 
@@ -129,11 +153,13 @@ class GraphedStep:
                 if st.get('momentum_buffer') is not None: st['momentum_buffer'].zero_()
     def _capture(self, step):
         with autocast(self.x.device, step.cfg, cache=False): logits = step.model(self.x)
-        step.loss_fn(logits.float(), self.t).backward()
+        self.loss = step.loss_fn(logits.float(), self.t)
+        self.loss.backward()
         step.opt.step()
     def __call__(self, xb, tb):
         self.x.copy_(xb); self.t.copy_(tb)
         self.graph.replay()
+        return self.loss
 
 def fit(model:nn.Module, data:DeviceData,
         idx:torch.Tensor, # training examples (indices into data)
@@ -159,7 +185,7 @@ def fit(model:nn.Module, data:DeviceData,
     n_batches = math.ceil(n / bs)
     if n > 1 and n % bs == 1: n_batches -= 1  # BatchNorm cannot train on a batch of one
     if n <= 1: n_batches = 0
-    epoch = 0
+    epoch, watch = 0, LossWatch(getattr(model, 'purpose', 'the model'), cfg.epochs)
     try:
         for epoch in range(1, cfg.epochs + 1):
             model.train()
@@ -170,8 +196,9 @@ def fit(model:nn.Module, data:DeviceData,
                 xb, tb = data.batch(idx[b], gen), target_fn(y[b], gen)
                 if use_graphs and len(b) == bs:
                     if graphed is None: graphed = GraphedStep(fwd, opt, loss_fn, cfg, xb, tb)
-                    graphed(xb, tb)
-                else: eager(xb, tb)
+                    watch(graphed(xb, tb))
+                else: watch(eager(xb, tb))
+            watch.check(epoch, cfg.lr, model)
             if on_epoch_end is not None and on_epoch_end(epoch): break
     finally:
         if frozen is not None: frozen.requires_grad_(True)
@@ -198,12 +225,14 @@ def predict(model:nn.Module, data:DeviceData, idx, cfg:TrainConfig,
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.predict_bf16):
             feats = [model.features(data.batch(idx[i:i+cfg.eval_batch_size])) for i in chunks]
         feats = torch.cat(feats).float() if feats else torch.zeros(0, model.n_out, device=dev)
+        check_outputs(feats, getattr(model, 'purpose', 'the model'))
         if output == 'features': return feats
         out = head_outputs(model, feats, cfg, 'logits' if output == 'logits+features' else output)
         return (out, feats) if output == 'logits+features' else out
     # no autocast, even when training uses bf16: these outputs decide the query, and bf16 rounding makes ties
     outs = [model(data.batch(idx[i:i+cfg.eval_batch_size])).float() for i in chunks]
     out = torch.cat(outs) if outs else torch.zeros(0, model.n_out, device=dev)
+    check_outputs(out, getattr(model, 'purpose', 'the model'))
     return out.softmax(1) if output == 'probs' else out
 
 def accuracy(model, data:DeviceData, y:torch.Tensor, cfg:TrainConfig) -> float:

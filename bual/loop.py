@@ -17,7 +17,7 @@ from .core import BualError, check, derive_seed, generator, sync
 from .data import ImageData, load_dataset
 from .pools import Oracle, Pools, make_split
 from .models import make_model, ARCHS
-from .engine import TrainConfig, DeviceData, fit, predict, accuracy, cross_entropy, same_targets
+from .engine import TrainConfig, DeviceData, fit, predict, accuracy, cross_entropy, same_targets, Diverged
 from .rlnl import run_rlnl, RLNLResult, FixedStop, StableStop, OracleStop
 from .strategies import QueryContext, MODES, top_b, uncertainty, open_set_targets
 from .registry import make_strategy
@@ -211,7 +211,9 @@ class CycleTrainer:
         "A fresh model of the run's architecture on the device, its weights seeded by `purpose` and `cycle` (default: this one)."
         c = self.cfg
         seed = derive_seed(c.seed, f'init_{purpose}', self.cycle if cycle is None else cycle)
-        return make_model(c.model, n_out, self.image_shape, seed, head).to(self.device)
+        m = make_model(c.model, n_out, self.image_shape, seed, head).to(self.device)
+        m.purpose = purpose   # named in the error if it diverges
+        return m
 
     def fit(self, n_out:int, idx, y, epochs:int=None, purpose:str='strategy', loss_fn=cross_entropy, target_fn=same_targets,
             head=None, model=None, **kw):
@@ -455,7 +457,10 @@ def cycle_record(pr:CycleProbe, # the cycle as it happened
 @patch
 def step(self:ActiveLearningRun) -> dict:
     "Run the next cycle, record it, save the state; returns the cycle's record."
-    pr, t, nl = self._cycle()
+    try: pr, t, nl = self._cycle()
+    except Diverged as e:
+        saved = f"cycles 0-{self.next_cycle - 1} are saved in {self.out}" if self.next_cycle and self.out else "no cycle had finished"
+        raise BualError(f"cycle {self.next_cycle}: {e}; {saved}. Lower --lr (or check the data) and start again in a new --out") from None
     counts = self.pools.counts()
     # --- the oracle answers; everything below is bookkeeping and evaluation ---
     labels = self.oracle.label(pr.query)

@@ -12,6 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .strategies import Strategy, top_b
 from .ccal import CCALConfig, train_encoder
+from .engine import LossWatch
 
 # %% auto #0
 __all__ = ['MQNetConfig', 'QueryNet', 'standardize', 'ranking_loss', 'train_querynet', 'purity', 'projections', 'MQNet']
@@ -59,7 +60,7 @@ def train_querynet(x:torch.Tensor, # (n, 2): standardised informativeness and pu
     c = cfg or MQNetConfig()
     net = QueryNet(x.shape[1], c.hidden, gen)
     opt = torch.optim.SGD(net.parameters(), lr=c.lr)
-    n = len(x)
+    n, watch = len(x), LossWatch('the MQNet meta-network', c.epochs)
     for epoch in range(c.epochs):
         for group in opt.param_groups: group['lr'] = c.lr * (0.1 if epoch >= c.epochs // 2 else 1.0)
         steps = 0
@@ -69,8 +70,9 @@ def train_querynet(x:torch.Tensor, # (n, 2): standardised informativeness and pu
                 batch = perm[i:i + c.batch_size]
                 if len(batch) > 1:                # one example gives no pair
                     loss = ranking_loss(net(x[batch]), target[batch], c.margin)
-                    opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+                    opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); watch(loss)
                 steps += 1
+        watch.check(epoch + 1, c.lr)
     return net.eval()
 
 # %% ../nbs/12_mqnet.ipynb #4e1c17b1

@@ -91,6 +91,7 @@ def run_rlnl(f_p, data:DeviceData,
     dev = data.device
     stop = stop or FixedStop()
     f_n = f_p.with_new_head(K, seed=head_seed).to(dev)
+    f_n.purpose = 'f_n (RLNL)'
     idx = torch.cat([torch.as_tensor(labeled_idx, device=dev), torch.as_tensor(sub_idx, device=dev)])
     y = torch.cat([torch.as_tensor(labeled_y, device=dev), torch.full((len(sub_idx),), -1, device=dev, dtype=torch.long)])
     measured = [torch.as_tensor(candidates, device=dev)] + ([] if extra is None else [torch.as_tensor(extra, device=dev)])

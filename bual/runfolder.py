@@ -15,7 +15,7 @@ from .core import BualError, check
 
 # %% auto #0
 __all__ = ['RENAMED', 'DROPPED', 'STATE_KEYS', 'upgrade_record', 'upgrade_table', 'write_json_atomic', 'provenance', 'run_rows',
-           'trace_rows', 'read_table', 'RunFolder', 'load_results', 'run_folders']
+           'trace_rows', 'read_table', 'RunFolder', 'load_results', 'run_folders', 'readable_rows']
 
 # %% ../nbs/14_runfolder.ipynb #a0b98958
 RENAMED = {'precision': 'query_precision', 'recall': 'query_recall',
@@ -41,10 +41,14 @@ def write_json_atomic(path:Path, obj):
     "Write `obj` as JSON to `path` through a temporary file and an atomic rename."
     path = Path(path)
     tmp = path.with_name(f'.{path.name}.tmp')
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=1)
-        f.flush(); os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, 'w') as f:
+            json.dump(obj, f, indent=1)
+            f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:   # a full disk, a signal: the old file stays whole and no half-written copy is left
+        tmp.unlink(missing_ok=True)
+        raise
 
 def _git_commit(repo:Path):
     "The checkout's commit (with '+dirty' for uncommitted changes to tracked files), or None outside a git checkout."
@@ -150,17 +154,24 @@ def prepare(self:RunFolder, config:dict, resume:bool, resume_free=()) -> dict|No
 @patch
 def start(self:RunFolder, config:dict, next_cycle:int, device:str):
     "Create and lock the folder; write config.json with this process added to its provenance."
-    self.path.mkdir(parents=True, exist_ok=True)
-    self.lock()
+    try:
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.lock()
+    except OSError as e: raise BualError(f"cannot create the run folder {self.path}: {e.strerror or e}; choose another --out") from None
     try: earlier = json.loads((self.path/'config.json').read_text()).get('provenance', [])
     except (OSError, ValueError, AttributeError): earlier = []
-    write_json_atomic(self.path/'config.json', {**config, 'provenance': [*earlier, {**provenance(device), 'from_cycle': next_cycle}]})
+    try: write_json_atomic(self.path/'config.json', {**config, 'provenance': [*earlier, {**provenance(device), 'from_cycle': next_cycle}]})
+    except OSError as e: raise BualError(f"cannot write in the run folder {self.path}: {e.strerror or e}; choose another --out") from None
 
 @patch
 def save(self:RunFolder, state:dict|None, results:dict):
-    "Write the resumable state (if given), then the results."
-    if state is not None: write_json_atomic(self.path/'state.json', {'version': 1, **state})
-    write_json_atomic(self.path/'results.json', results)
+    "Write the resumable state (if given), then the results; if either cannot be written, the previous ones stay whole."
+    try:
+        if state is not None: write_json_atomic(self.path/'state.json', {'version': 1, **state})
+        write_json_atomic(self.path/'results.json', results)
+    except OSError as e:
+        raise BualError(f"cannot save the run in {self.path}: {e.strerror or e}; the state of the cycles finished before is kept there: "
+                        "make room and continue with --resume") from None
 
 # %% ../nbs/14_runfolder.ipynb #3263bb4c
 @patch
@@ -170,6 +181,8 @@ def results(self:RunFolder) -> dict:
     try: res = json.loads(f.read_text())
     except FileNotFoundError: raise BualError(f"{self.path} holds no run results (no results.json); run it first") from None
     except (OSError, ValueError) as e: raise BualError(f"cannot read {f}: {e}; rerun the run with --resume") from None
+    check(isinstance(res, dict) and isinstance(res.get('cycles', []), list) and all(isinstance(c, dict) for c in res.get('cycles', [])),
+          f"{f} is not a bual results file; rerun the run with --resume")
     return {**res, 'cycles': [upgrade_record(c) for c in res.get('cycles', [])]}
 
 @patch
@@ -192,11 +205,13 @@ def threads(self:RunFolder, res:dict=None) -> dict:
 def rows(self:RunFolder) -> list:
     "The run's tidy rows (see `run_rows`)."
     res = self.results()
-    return run_rows(res, self.name, self.threads(res))
+    try: return run_rows(res, self.name, self.threads(res))
+    except (KeyError, TypeError, AttributeError) as e: raise BualError(f"{self.path/'results.json'} is not a bual results file ({type(e).__name__}: {e})") from None
 @patch
 def traces(self:RunFolder) -> list:
     "The run's RLNL trace rows (see `trace_rows`)."
-    return trace_rows(self.results(), self.name)
+    try: return trace_rows(self.results(), self.name)
+    except (KeyError, TypeError, AttributeError) as e: raise BualError(f"{self.path/'results.json'} is not a bual results file ({type(e).__name__}: {e})") from None
 
 def load_results(out) -> dict:
     "The results of the run in folder `out`."
@@ -205,3 +220,13 @@ def load_results(out) -> dict:
 def run_folders(out) -> list:
     "Every run folder (with results) under the sweep folder `out`, by name."
     return [RunFolder(f.parent) for f in sorted(Path(out).glob('*/results.json'))]
+
+def readable_rows(folders, rows_of, skipped:list=None) -> list:
+    "`rows_of(folder)` of every run folder that can be read; each that cannot is skipped with a one-line warning and added to `skipped`."
+    rows = []
+    for f in folders:
+        try: rows += rows_of(f)
+        except BualError as e:
+            print(f"bual: warning: skipping {f.path}: {e}", file=sys.stderr, flush=True)
+            if skipped is not None: skipped.append(f.path)
+    return rows

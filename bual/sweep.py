@@ -14,7 +14,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 from .core import BualError
 from .loop import RunConfig, resolve_config
-from .runfolder import RunFolder, write_json_atomic, run_folders
+from .runfolder import RunFolder, write_json_atomic, run_folders, readable_rows
 
 # %% auto #0
 __all__ = ['parse_grid', 'varying_keys', 'run_name', 'load_grid', 'experiment_notebook', 'al_run_parameters', 'is_done',
@@ -116,14 +116,27 @@ def execute_run(run_dir, params:dict, kernel:str='python3') -> dict:
 # %% ../nbs/17_sweep.ipynb #d87fb9b3
 def _tail(text, n=5): return ' | '.join(l for l in text.strip().splitlines()[-n:])
 
+_CHILDREN = set()   # the local engine's running child processes, stopped together on SIGTERM or Ctrl-C
+
 def _local_run(run_dir, params, retries):
     err = ''
     for attempt in range(retries + 1):
-        p = subprocess.run([sys.executable, '-c', 'from bual.sweep import _child; _child()', str(run_dir), json.dumps(params)],
-                           capture_output=True, text=True)
+        p = subprocess.Popen([sys.executable, '-c', 'from bual.sweep import _child; _child()', str(run_dir), json.dumps(params)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _CHILDREN.add(p)
+        try: out, errs = p.communicate()
+        finally: _CHILDREN.discard(p)
         if p.returncode == 0 and is_done(run_dir): return dict(run=Path(run_dir).name, attempts=attempt + 1)
-        err = _tail(p.stderr or p.stdout)
+        if p.returncode == -15 or p.returncode == 2 and 'SIGTERM' in errs: raise RuntimeError('stopped by SIGTERM')
+        err = _tail(errs or out)
     raise RuntimeError(err)
+
+def _stop_children(timeout:float=60):
+    "SIGTERM every running child (each stops its kernel; finished cycles stay saved) and wait for them."
+    for p in list(_CHILDREN): p.terminate()
+    for p in list(_CHILDREN):
+        try: p.wait(timeout)
+        except subprocess.TimeoutExpired: p.kill()
 
 def _ray_task(run_dir, params):
     return execute_run(run_dir, params)
@@ -148,11 +161,16 @@ def run_sweep(grid_path, out, engine:str='local', workers:int=2, retries:int=1, 
         bar.update(); show()
     show()
     if engine == 'local':
-        with ThreadPoolExecutor(max(1, workers)) as pool:
+        pool = ThreadPoolExecutor(max(1, workers))
+        try:
             futs = {pool.submit(_local_run, d, r, retries): d.name for d, r in todo}
             for f in as_completed(futs):
                 try: f.result(); note(futs[f], True)
                 except Exception as e: note(futs[f], False, str(e)[-500:])
+        except BaseException:   # SIGTERM or Ctrl-C: stop the runs (their finished cycles are saved), then pass it on
+            pool.shutdown(wait=False, cancel_futures=True); _stop_children(); pool.shutdown(wait=True)
+            bar.close(); raise
+        pool.shutdown()
     else:
         import ray
         if not ray.is_initialized(): ray.init(address=address, include_dashboard=False, log_to_driver=False,
@@ -160,10 +178,14 @@ def run_sweep(grid_path, out, engine:str='local', workers:int=2, retries:int=1, 
         task = ray.remote(num_cpus=cpus_per_run, num_gpus=gpus_per_run, max_retries=retries, retry_exceptions=True)(_ray_task)
         refs = {task.remote(str(d), r): d.name for d, r in todo}
         pending = list(refs)
-        while pending:
-            ready, pending = ray.wait(pending, num_returns=1)
-            try: ray.get(ready[0]); note(refs[ready[0]], True)
-            except Exception as e: note(refs[ready[0]], False, _tail(str(e), 3)[-500:])
+        try:
+            while pending:
+                ready, pending = ray.wait(pending, num_returns=1)
+                try: ray.get(ready[0]); note(refs[ready[0]], True)
+                except Exception as e: note(refs[ready[0]], False, _tail(str(e), 3)[-500:])
+        except BaseException:   # SIGTERM or Ctrl-C: stop the runs still going (their finished cycles are saved)
+            for r in pending: ray.cancel(r, force=True)
+            bar.close(); raise
     bar.close()
     return summary
 
@@ -173,8 +195,19 @@ def print_summary(summary:dict, out):
     for name, err in summary['failed'].items(): print(f"  FAILED {name}: {err}")
 
 # %% ../nbs/17_sweep.ipynb #21c0b58a
+def _stop_tree(signum, frame):
+    "SIGTERM in a child: stop the kernel running the notebook (a process of its own session), then exit with status 2."
+    import psutil
+    for k in psutil.Process().children(recursive=True):
+        try: k.terminate()
+        except psutil.Error: pass
+    print(f"bual: run {sys.argv[1]} stopped by SIGTERM; its finished cycles are saved", file=sys.stderr, flush=True)
+    os._exit(2)
+
 def _child():
     "Entry point of the local engine's child process: `run_dir params_json`."
+    import signal
+    signal.signal(signal.SIGTERM, _stop_tree)
     execute_run(sys.argv[1], json.loads(sys.argv[2]))
 
 # %% ../nbs/17_sweep.ipynb #65677560
@@ -209,13 +242,16 @@ def run_experiment(name:str, params:dict=None, save=None, progress:bool=True) ->
 # %% ../nbs/17_sweep.ipynb #657def2a
 def collect(out, write:bool=True) -> pd.DataFrame:
     "One tidy table of a sweep folder: a row per run and cycle with every parameter and metric; writes results.csv and .parquet (and nl_trace.csv)."
-    folders = run_folders(out)
-    rows = [row for f in folders for row in f.rows()]
-    if not rows: raise BualError(f"no run results under {out}; run `bual sweep GRID --out {out}` first")
+    folders, skipped = run_folders(out), []
+    rows = readable_rows(folders, RunFolder.rows, skipped)   # an unreadable run is skipped with a warning; df.attrs['skipped'] lists them
+    if not rows: raise BualError(f"no readable run results under {out}; run `bual sweep GRID --out {out}` first")
     df = pd.DataFrame(rows)
     if write:
-        df.to_csv(Path(out)/'results.csv', index=False)
-        df.to_parquet(Path(out)/'results.parquet', index=False)
-        traces = [row for f in folders for row in f.traces()]
-        if traces: pd.DataFrame(traces).to_csv(Path(out)/'nl_trace.csv', index=False)
+        try:
+            df.to_csv(Path(out)/'results.csv', index=False)
+            df.to_parquet(Path(out)/'results.parquet', index=False)
+            traces = readable_rows([f for f in folders if f.path not in skipped], RunFolder.traces)
+            if traces: pd.DataFrame(traces).to_csv(Path(out)/'nl_trace.csv', index=False)
+        except OSError as e: raise BualError(f"cannot write the collected table in {out}: {e.strerror or e}") from None
+    df.attrs['skipped'] = [str(s) for s in skipped]
     return df

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from .core import BualError, markdown_table
 from .loop import RESUME_FREE, RunConfig
-from .runfolder import RunFolder, run_folders, read_table
+from .runfolder import RunFolder, run_folders, read_table, readable_rows
 
 # %% auto #0
 __all__ = ['CONFIG_COLS', 'METHOD_NAMES', 'VARIANTS', 'OPENNESS', 'PAPER_TABLE1', 'PAPER_TABLE2', 'PAPER_TABLE2_SETTING',
@@ -52,8 +52,8 @@ def _gather(sources, rows_of, what:str) -> list:
     frames = []
     for s in map(Path, sources):
         if s.is_file() and s.suffix in ('.csv', '.parquet', '.gz'): frames.append(read_table(s))
-        elif RunFolder(s).has_results(): frames.append(pd.DataFrame(rows_of(RunFolder(s))))
-        elif s.is_dir(): frames.append(pd.DataFrame([r for f in run_folders(s) for r in rows_of(f)]))
+        elif RunFolder(s).has_results(): frames.append(pd.DataFrame(readable_rows([RunFolder(s)], rows_of)))
+        elif s.is_dir(): frames.append(pd.DataFrame(readable_rows(run_folders(s), rows_of)))  # an unreadable run: a warning, and the rest
         else: raise BualError(f"{s}: not a sweep folder, run folder or {what}; run `bual sweep` (or `bual collect`) first")
     if not frames: raise BualError(f"no sources given; pass sweep folders, run folders or {what} files")
     return frames
@@ -67,6 +67,7 @@ def variant(df:pd.DataFrame) -> pd.Series:
 def load_runs(*sources, finished_only:bool=True) -> pd.DataFrame:
     "A row per run and cycle from sweep folders, run folders or collected results.csv/.parquet files; a configuration seen twice counts once."
     df = pd.concat(_gather(sources, RunFolder.rows, 'results table'), ignore_index=True)
+    if 'status' not in df: raise BualError(f"no readable runs in {', '.join(map(str, sources))}")
     if finished_only: df = df[df.status == 'finished']
     if df.empty: raise BualError(f"no finished runs in {', '.join(map(str, sources))}")
     keys = [c for c in CONFIG_COLS if c in df and c not in RESUME_FREE] + ['cycle']
