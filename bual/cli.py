@@ -34,7 +34,7 @@ def add_run_options(p:argparse.ArgumentParser):
         if typ is bool: p.add_argument(opt, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=h + dflt)
         else: p.add_argument(opt, dest=f.name, type=typ, default=None, metavar=f.name.upper(), help=h + dflt)
 
-_WRITE_ERRNOS = {errno.EACCES, errno.EROFS, errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EPERM}
+_ERRNO_VERBS = {errno.EROFS: 'write', errno.ENOSPC: 'write', errno.EFBIG: 'write', errno.EDQUOT: 'write', errno.EACCES: 'access', errno.EPERM: 'access'}
 _AFTER_INTERRUPT = {  # what to do after Ctrl-C or SIGTERM, per command
     'run': 'rerun the same command with --resume to continue',
     'demo': 'rerun `bual demo` to continue (finished runs are kept)',
@@ -138,7 +138,8 @@ def main(argv=None):
     except Terminated:
         print(f"bual: stopped by SIGTERM; {_AFTER_INTERRUPT.get(args.command, f'rerun `bual {args.command}` to start it again')}", file=sys.stderr)
         sys.exit(2)
-    except OSError as e:   # an output the command could not write, or an input it could not read
-        print(f"bual: error: cannot {'write' if e.errno in _WRITE_ERRNOS else 'use'} {e.filename or 'a file'}: {e.strerror or e}; "
-              "check the path and the free space", file=sys.stderr)
+    except OSError as e:   # an output the command could not write, an input it could not read, a download that failed
+        if e.filename is None: msg = f"{e.strerror or e}" + ("; check the network, or put the data in place by hand" if args.command == 'run' else '')
+        else: msg = f"cannot {_ERRNO_VERBS.get(e.errno, 'use')} {e.filename}: {e.strerror or e}; check the path and its permissions"
+        print(f"bual: error: {msg}", file=sys.stderr)
         sys.exit(2)

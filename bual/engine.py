@@ -224,7 +224,7 @@ def predict(model:nn.Module, data:DeviceData, idx, cfg:TrainConfig,
     if output in ('features', 'logits+features') or cfg.predict_bf16:   # features first, then the head on them in float32
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.predict_bf16):
             feats = [model.features(data.batch(idx[i:i+cfg.eval_batch_size])) for i in chunks]
-        feats = torch.cat(feats).float() if feats else torch.zeros(0, model.n_out, device=dev)
+        feats = torch.cat(feats).float() if feats else torch.zeros(0, getattr(model.backbone, 'n_features', model.n_out), device=dev)
         check_outputs(feats, getattr(model, 'purpose', 'the model'))
         if output == 'features': return feats
         out = head_outputs(model, feats, cfg, 'logits' if output == 'logits+features' else output)

@@ -459,7 +459,8 @@ def step(self:ActiveLearningRun) -> dict:
     "Run the next cycle, record it, save the state; returns the cycle's record."
     try: pr, t, nl = self._cycle()
     except Diverged as e:
-        saved = f"cycles 0-{self.next_cycle - 1} are saved in {self.out}" if self.next_cycle and self.out else "no cycle had finished"
+        n = self.next_cycle
+        saved = ("no cycle had finished" if not n else f"cycles 0-{n - 1} are saved in {self.out}" if self.out else f"cycles 0-{n - 1} had finished")
         raise BualError(f"cycle {self.next_cycle}: {e}; {saved}. Lower --lr (or check the data) and start again in a new --out") from None
     counts = self.pools.counts()
     # --- the oracle answers; everything below is bookkeeping and evaluation ---

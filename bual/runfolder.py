@@ -14,8 +14,9 @@ from fastcore.basics import patch
 from .core import BualError, check
 
 # %% auto #0
-__all__ = ['RENAMED', 'DROPPED', 'STATE_KEYS', 'upgrade_record', 'upgrade_table', 'write_json_atomic', 'provenance', 'run_rows',
-           'trace_rows', 'read_table', 'RunFolder', 'load_results', 'run_folders', 'readable_rows']
+__all__ = ['RENAMED', 'DROPPED', 'ADDED_OPTIONS', 'STATE_KEYS', 'upgrade_record', 'upgrade_table', 'write_json_atomic',
+           'provenance', 'run_rows', 'trace_rows', 'read_table', 'RunFolder', 'load_results', 'run_folders',
+           'readable_rows']
 
 # %% ../nbs/14_runfolder.ipynb #a0b98958
 RENAMED = {'precision': 'query_precision', 'recall': 'query_recall',
@@ -25,6 +26,7 @@ RENAMED = {'precision': 'query_precision', 'recall': 'query_recall',
            # RLNL traces, per snapshot
            'auroc': 'auroc_unknown_if_confident', 'avg_auroc': 'avg_auroc_unknown_if_confident'}
 DROPPED = ('r_next',)  # a copy of precision
+ADDED_OPTIONS = {'predict_bf16': False}  # run options added since runs were first saved: what older runs ran with
 
 def upgrade_record(rec:dict) -> dict:
     "A cycle record (or RLNL trace) under today's metric names."
@@ -33,8 +35,10 @@ def upgrade_record(rec:dict) -> dict:
     return out
 
 def upgrade_table(df:pd.DataFrame) -> pd.DataFrame:
-    "A collected table (runs or traces) under today's metric names."
-    return df.drop(columns=[c for c in DROPPED if c in df]).rename(columns=RENAMED)
+    "A collected table (runs or traces) under today's metric names, with the options added since at the values older runs ran with."
+    df = df.drop(columns=[c for c in DROPPED if c in df]).rename(columns=RENAMED)
+    if 'seed' in df: df = df.assign(**{k: df[k].fillna(v) if k in df else v for k, v in ADDED_OPTIONS.items()})
+    return df
 
 # %% ../nbs/14_runfolder.ipynb #64d4e4d5
 def write_json_atomic(path:Path, obj):
@@ -71,7 +75,7 @@ def provenance(device:str) -> dict:
 # %% ../nbs/14_runfolder.ipynb #4c72f120
 def run_rows(res:dict, name:str, threads:dict=None) -> list:
     "One run's tidy rows: a row per cycle with the run's name, configuration, status, components and every scalar metric."
-    head = {'run': name, **res['config'], 'status': res.get('status'),
+    head = {'run': name, **ADDED_OPTIONS, **res['config'], 'status': res.get('status'),
             **{f'component_{k}': v for k, v in (res.get('components') or {}).items()}}
     rows = []
     for c in map(upgrade_record, res['cycles']):
@@ -87,7 +91,7 @@ def trace_rows(res:dict, name:str) -> list:
         tr = c.get('nl_trace') or {}
         series = {k: v for k, v in tr.items() if k != 'measured_on'}
         for i in range(len(tr.get('epoch', []))):
-            rows.append({'run': name, **res['config'], 'cycle': c['cycle'], 'measured_on': tr['measured_on'],
+            rows.append({'run': name, **ADDED_OPTIONS, **res['config'], 'cycle': c['cycle'], 'measured_on': tr['measured_on'],
                          **{k: v[i] if v is not None else None for k, v in series.items()}})
     return rows
 
@@ -143,7 +147,7 @@ def prepare(self:RunFolder, config:dict, resume:bool, resume_free=()) -> dict|No
     try: saved = json.loads(sf.read_text())
     except (OSError, ValueError) as e: raise BualError(f"cannot resume: {sf} is unreadable or corrupt ({e}); delete {p} to start over") from None
     check(isinstance(saved, dict) and STATE_KEYS <= set(saved), f"cannot resume: {sf} is not a bual state file; delete {p} to start over")
-    theirs = saved['config']
+    theirs = {**ADDED_OPTIONS, **saved['config']}
     diff = [k for k in config if k not in resume_free and config[k] != theirs.get(k)]
     check(not diff, "cannot resume: the run in {} was started with different options ({}); rerun with the same options "
           "or choose a new --out".format(p, ', '.join(f"{k}={theirs.get(k)!r}, not {config[k]!r}" for k in diff)))
@@ -206,12 +210,12 @@ def rows(self:RunFolder) -> list:
     "The run's tidy rows (see `run_rows`)."
     res = self.results()
     try: return run_rows(res, self.name, self.threads(res))
-    except (KeyError, TypeError, AttributeError) as e: raise BualError(f"{self.path/'results.json'} is not a bual results file ({type(e).__name__}: {e})") from None
+    except (KeyError, TypeError, AttributeError, ValueError) as e: raise BualError(f"{self.path/'results.json'} is not a bual results file ({type(e).__name__}: {e})") from None
 @patch
 def traces(self:RunFolder) -> list:
     "The run's RLNL trace rows (see `trace_rows`)."
     try: return trace_rows(self.results(), self.name)
-    except (KeyError, TypeError, AttributeError) as e: raise BualError(f"{self.path/'results.json'} is not a bual results file ({type(e).__name__}: {e})") from None
+    except (KeyError, TypeError, AttributeError, ValueError) as e: raise BualError(f"{self.path/'results.json'} is not a bual results file ({type(e).__name__}: {e})") from None
 
 def load_results(out) -> dict:
     "The results of the run in folder `out`."

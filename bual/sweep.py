@@ -6,7 +6,7 @@ Docs: https://bual-dev.github.io/bual/sweep.html.md"""
 
 # %% ../nbs/17_sweep.ipynb #19dec6bb
 from __future__ import annotations
-import hashlib, itertools, json, os, subprocess, sys, time
+import hashlib, itertools, json, os, subprocess, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import fields
 from pathlib import Path
@@ -116,23 +116,26 @@ def execute_run(run_dir, params:dict, kernel:str='python3') -> dict:
 # %% ../nbs/17_sweep.ipynb #d87fb9b3
 def _tail(text, n=5): return ' | '.join(l for l in text.strip().splitlines()[-n:])
 
-_CHILDREN = set()   # the local engine's running child processes, stopped together on SIGTERM or Ctrl-C
+_CHILDREN, _STOPPING, _CHILDREN_LOCK = set(), threading.Event(), threading.Lock()   # the local engine's running children
 
 def _local_run(run_dir, params, retries):
     err = ''
     for attempt in range(retries + 1):
-        p = subprocess.Popen([sys.executable, '-c', 'from bual.sweep import _child; _child()', str(run_dir), json.dumps(params)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        _CHILDREN.add(p)
+        with _CHILDREN_LOCK:   # no child starts once the sweep is stopping
+            if _STOPPING.is_set(): raise RuntimeError('stopped')
+            p = subprocess.Popen([sys.executable, '-c', 'from bual.sweep import _child; _child()', str(run_dir), json.dumps(params)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            _CHILDREN.add(p)
         try: out, errs = p.communicate()
         finally: _CHILDREN.discard(p)
         if p.returncode == 0 and is_done(run_dir): return dict(run=Path(run_dir).name, attempts=attempt + 1)
-        if p.returncode == -15 or p.returncode == 2 and 'SIGTERM' in errs: raise RuntimeError('stopped by SIGTERM')
+        if _STOPPING.is_set(): raise RuntimeError('stopped')   # stopped, not failed: no retry
         err = _tail(errs or out)
     raise RuntimeError(err)
 
 def _stop_children(timeout:float=60):
     "SIGTERM every running child (each stops its kernel; finished cycles stay saved) and wait for them."
+    with _CHILDREN_LOCK: _STOPPING.set()
     for p in list(_CHILDREN): p.terminate()
     for p in list(_CHILDREN):
         try: p.wait(timeout)
@@ -161,6 +164,7 @@ def run_sweep(grid_path, out, engine:str='local', workers:int=2, retries:int=1, 
         bar.update(); show()
     show()
     if engine == 'local':
+        _STOPPING.clear()
         pool = ThreadPoolExecutor(max(1, workers))
         try:
             futs = {pool.submit(_local_run, d, r, retries): d.name for d, r in todo}
