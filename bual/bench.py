@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .core import BualError, generator, sync, markdown_table
+from .core import BualError, generator, sync, markdown_table, cpu_threads
 from .data import ImageData, make_image_data
 from .pools import Oracle, Pools
 from .models import make_model
@@ -22,7 +22,8 @@ from .registry import make_strategy
 # %% auto #0
 __all__ = ['ReferenceDataset', 'reference_loader', 'crop_offsets_and_flips', 'probe_image', 'synthetic_images', 'bench_data_path',
            'bench_training', 'bench_scoring', 'bench_selection', 'bench_fashion_cycle', 'shared_queries',
-           'bench_bf16_queries', 'bench_paper_cycle', 'machine_info', 'format_rows', 'run_bench']
+           'bench_bf16_queries', 'bench_thread_queries', 'bench_paper_cycle', 'machine_info', 'format_rows',
+           'run_bench']
 
 # %% ../nbs/21_bench.ipynb #6a7e17c1
 class ReferenceDataset(torch.utils.data.Dataset):
@@ -204,7 +205,11 @@ def bench_fashion_cycle(device='cpu', data_root=None, cycles:int=2) -> list:
     name = lambda s: f'cycle {rec["cycle"]}: {s}'
     rows = [dict(section='fashion cycle', name=name(k), engine=rec[f'time_{v}'], reference=None, unit='s', ratio=None)
             for k, v in (('f_p (train + test)', 'fp'), ('f_aux (train)', 'aux'), ('scoring the pool', 'score'),
-                         (f'RLNL ({rec["nl_snapshots"]} snapshots)', 'rlnl'), ('selection', 'select'), ('total', 'total'))]
+                         (f'RLNL ({rec["nl_snapshots"]} snapshots)', 'rlnl'), ("RLNL's snapshot passes", 'rlnl_snapshots'),
+                         ('selection', 'select'), ('total', 'total'))]
+    training = rec['time_fp'] + rec['time_aux'] + rec['time_rlnl'] - rec['time_rlnl_snapshots']
+    rows.append(dict(section='fashion cycle', name=name("training f_p, f_aux and f_n (f_p's test pass included); the rest is passes over the pool"),
+                     engine=training, reference=rec['time_total'], unit='s', ratio=training / rec['time_total']))
     rows.append(dict(section='fashion cycle', name=f'whole {cycles}-cycle run (wall, incl. start-up)', engine=wall, reference=None, unit='s', ratio=None))
     rows.append(dict(section='fashion cycle', name='peak memory of the run (max RSS)', engine=peak_mb, reference=None, unit='MB', ratio=None))
     fast, _, _ = _cli_cycle(device, data_root, cycles, ['--predict-bf16'])
@@ -214,7 +219,8 @@ def bench_fashion_cycle(device='cpu', data_root=None, cycles:int=2) -> list:
 
 # %% ../nbs/21_bench.ipynb #31e47de8
 def shared_queries(cfg:dict, # a run's options; `variant` changes some of them
-                   variant:dict, data:ImageData=None, cycles:int=None) -> tuple:
+                   variant:dict, data:ImageData=None, cycles:int=None,
+                   twin_threads:int=None) -> tuple: # CPU threads of the twin's probes (None: the run's)
     "Run `cfg` with `variant`; before each cycle, probe the same state without it: (share of each query both pick, the run's records)."
     from bual.loop import ActiveLearningRun
     run = ActiveLearningRun({**cfg, **variant}, data=data, progress=False)
@@ -223,7 +229,7 @@ def shared_queries(cfg:dict, # a run's options; `variant` changes some of them
     for _ in range(cycles or run.cfg.cycles):
         twin.pools, twin.r, twin.next_cycle = copy.deepcopy(run.pools), run.r, run.next_cycle
         twin.strategy_state = copy.deepcopy(run.strategy_state)
-        other = twin.probe().query
+        with cpu_threads(twin_threads): other = twin.probe().query
         run.step()
         shared.append(float(np.isin(run.last_query, other).mean()))
     return shared, run.records
@@ -244,6 +250,22 @@ def bench_bf16_queries(data_root=None, fashion_cycles:int=2, digits_cycles:int=N
             ref = ActiveLearningRun(cfg, progress=False).run()['cycles']
             rows.append(dict(section='bf16 scoring', name=f'{ds}: last-cycle accuracy, bf16 scoring vs float32', engine=recs[-1]['accuracy'],
                              reference=ref[-1]['accuracy'], unit='', ratio=None))
+    return rows
+
+def bench_thread_queries(data_root=None, fashion_cycles:int=3, digits_cycles:int=3) -> list:
+    "How many queried examples change when only the CPU thread count of training changes (float32 both ways, B-Margin, seed 0)."
+    threads = torch.get_num_threads()
+    other = 1 if threads > 1 else 2
+    rows = []
+    for ds, cycles in (('digits', digits_cycles), ('fashion_mnist', fashion_cycles)):
+        if cycles == 0: continue
+        cfg = dict(dataset=ds, strategy='b-margin', profile='cpu', openness=0.6, seed=0, data_root=data_root)
+        try: shared, _ = shared_queries(cfg, {}, cycles=cycles, twin_threads=other)
+        except BualError as e:
+            rows.append(dict(section='summation order', name=f'{ds} skipped: {e}', engine=None, reference=None, unit='', ratio=None)); continue
+        rows.append(dict(section='summation order', name=f'{ds}: share of each query a twin trained with {other} CPU thread{"s" * (other > 1)} instead of {threads} '
+                         f'also picks, cycles 0-{len(shared)-1}: ' + ' '.join(f'{s:.0%}' for s in shared),
+                         engine=100 * min(shared), reference=None, unit='% (lowest)', ratio=None))
     return rows
 
 # %% ../nbs/21_bench.ipynb #eedcf643
@@ -314,6 +336,7 @@ def run_bench(device:str='cpu', # 'cpu' or 'cuda'
     if cuda: section('paper cycle', lambda: bench_paper_cycle(dev, paper_epochs if not quick else 2, data=cifar if not quick else None))
     section('fashion cycle', lambda: bench_fashion_cycle(device, data_root, cycles=1 if quick else 2))
     if not cuda: section('bf16 scoring', lambda: bench_bf16_queries(data_root, 0 if quick else 2, 3 if quick else None))
+    if not cuda: section('summation order', lambda: bench_thread_queries(data_root, 0 if quick else 3, 2 if quick else 3))
     if cuda:
         c3 = TrainConfig(**{**cfg.__dict__, 'bf16': False, 'channels_last': False})
         section('switches', lambda: {**bench_scoring('resnet18', cifar, dev, len(cifar.x_train), c3, workers=2,

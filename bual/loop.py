@@ -430,7 +430,7 @@ def _cycle(self:ActiveLearningRun):
     with _timed(t, 'time_select', dev): query = self.strategy.select(ctx, c.budget).cpu().numpy()
     t['time_select'] -= trainer.time
     t['time_strategy_models'] = trainer.time
-    nl = {} if rlnl is None else dict(nl_snapshots=rlnl.n_snapshots, nl_epochs_run=rlnl.epochs)
+    nl = {} if rlnl is None else dict(nl_snapshots=rlnl.n_snapshots, nl_epochs_run=rlnl.epochs, time_rlnl_snapshots=rlnl.snapshot_seconds)
     as_np = lambda x: None if x is None else x.cpu().numpy()
     probe = CycleProbe(cyc, as_np(s['cand']), as_np(s['dropped']), query, lk, lu, acc, s['p_pos'], s['p_unknown'], f_p, f_aux, f_n,
                        s['aux_filter'], as_np(sub), rlnl, s['p_pos_dropped'], ctx.new_state)

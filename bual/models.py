@@ -52,14 +52,15 @@ class SmallCNNBackbone(nn.Module):
         super().__init__()
         layers, c, size = [], in_channels, image_size
         for i, c_out in enumerate(widths):
-            layers += [nn.Conv2d(c, c_out, 3, 1, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
+            layers += [nn.Conv2d(c, c_out, 3, 1, 1, bias=False), nn.BatchNorm2d(c_out)]
             if size >= 8 and i < len(widths) - 1: layers.append(nn.MaxPool2d(2)); size //= 2
+            layers.append(nn.ReLU())  # after the pooling: the same numbers as ReLU-then-pool, on a quarter of the values
             c = c_out
         self.n_features = c
         self.body = nn.Sequential(*layers)
     def forward(self, x): return F.adaptive_avg_pool2d(self.body(x), 1).flatten(1)
     def stages(self) -> list:
-        "The three conv-BN-ReLU(-pool) stages, sharing this backbone's modules; pooling them gives `forward`."
+        "The three conv-BN(-pool)-ReLU stages, sharing this backbone's modules; pooling them gives `forward`."
         starts = [i for i, m in enumerate(self.body) if isinstance(m, nn.Conv2d)] + [len(self.body)]
         return [self.body[a:b] for a, b in zip(starts, starts[1:])]
 

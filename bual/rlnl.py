@@ -6,10 +6,11 @@ Docs: https://bual-dev.github.io/bual/rlnl.html.md"""
 
 # %% ../nbs/05_rlnl.ipynb #12e90ad1
 from __future__ import annotations
-import warnings
+import time, warnings
 from dataclasses import dataclass
 import numpy as np
 import torch
+from .core import sync
 from .engine import TrainConfig, DeviceData, fit, predict, head_outputs
 
 # %% auto #0
@@ -75,6 +76,7 @@ class RLNLResult:
     conf:torch.Tensor = None         # (snapshots, n) max probability of each single snapshot: candidates, then `extra`
     avg_conf:torch.Tensor = None     # (snapshots, n) max probability of the running mean of the snapshots so far
     p_neg_extra:torch.Tensor = None  # P^- on `extra` (None without)
+    snapshot_seconds:float = 0.0     # wall time of the snapshots' passes (the rest of RLNL's time is training f_n)
 
 def run_rlnl(f_p, data:DeviceData,
              labeled_idx, labeled_y, # D_l^kno and its labels
@@ -96,14 +98,16 @@ def run_rlnl(f_p, data:DeviceData,
     y = torch.cat([torch.as_tensor(labeled_y, device=dev), torch.full((len(sub_idx),), -1, device=dev, dtype=torch.long)])
     measured = [torch.as_tensor(candidates, device=dev)] + ([] if extra is None else [torch.as_tensor(extra, device=dev)])
     n_cand = len(measured[0])
-    total, count, at, conf, avg_conf = 0, 0, [], [], []
+    total, count, at, conf, avg_conf, seconds = 0, 0, [], [], [], 0.0
     def snapshot(epoch):
-        nonlocal total, count
+        nonlocal total, count, seconds
+        sync(dev); t0 = time.perf_counter()
         if epoch == 0 and features is not None:  # the untrained head on f_p's backbone: the same numbers as a pass over the pool
             p = torch.cat([head_outputs(f_n, f, cfg) for f in features])
         else: p = torch.cat([predict(f_n, data, m, cfg) for m in measured])  # one call per set: the candidates' values never depend on `extra`
         total, count = total + p, count + 1
         at.append(epoch); conf.append(p.max(1).values); avg_conf.append((total / count).max(1).values)
+        sync(dev); seconds += time.perf_counter() - t0
         return stop(total[:n_cand] / count)
     epochs = 0
     if not snapshot(0):  # the first snapshot is taken before any NL epoch
@@ -112,4 +116,4 @@ def run_rlnl(f_p, data:DeviceData,
                      frozen=None if train_backbone else f_n.backbone)
     p_neg = total / count
     return RLNLResult(p_neg[:n_cand], count, epochs, at, torch.stack(conf), torch.stack(avg_conf),
-                      None if extra is None else p_neg[n_cand:]), f_n
+                      None if extra is None else p_neg[n_cand:], seconds), f_n

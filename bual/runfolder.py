@@ -206,16 +206,19 @@ def threads(self:RunFolder, res:dict=None) -> dict:
     return out
 
 @patch
+def _tidy(self:RunFolder, fn) -> list:
+    "`fn(results)`, with results of a layout `fn` cannot read reported as one line."
+    res = self.results()
+    try: return fn(res)
+    except (KeyError, TypeError, AttributeError, ValueError) as e: raise BualError(f"{self.path/'results.json'} is not a bual results file ({type(e).__name__}: {e})") from None
+@patch
 def rows(self:RunFolder) -> list:
     "The run's tidy rows (see `run_rows`)."
-    res = self.results()
-    try: return run_rows(res, self.name, self.threads(res))
-    except (KeyError, TypeError, AttributeError, ValueError) as e: raise BualError(f"{self.path/'results.json'} is not a bual results file ({type(e).__name__}: {e})") from None
+    return self._tidy(lambda res: run_rows(res, self.name, self.threads(res)))
 @patch
 def traces(self:RunFolder) -> list:
     "The run's RLNL trace rows (see `trace_rows`)."
-    try: return trace_rows(self.results(), self.name)
-    except (KeyError, TypeError, AttributeError, ValueError) as e: raise BualError(f"{self.path/'results.json'} is not a bual results file ({type(e).__name__}: {e})") from None
+    return self._tidy(lambda res: trace_rows(res, self.name))
 
 def load_results(out) -> dict:
     "The results of the run in folder `out`."

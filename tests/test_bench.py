@@ -8,7 +8,7 @@ def test_bench_quick_writes_every_section(tmp_path):
     assert p.returncode == 0, p.stderr[-2000:]
     res = json.loads(out.read_text())
     sections = {r['section'] for r in res['rows']}
-    assert {'data path', 'training', 'scoring', 'selection', 'fashion cycle', 'bf16 scoring'} <= sections
+    assert {'data path', 'training', 'scoring', 'selection', 'fashion cycle', 'bf16 scoring', 'summation order'} <= sections
     assert not any(r['name'].startswith('FAILED') for r in res['rows']), [r['name'] for r in res['rows'] if r['name'].startswith('FAILED')]
     for r in res['rows']:
         if r['ratio'] is not None: assert r['engine'] > 0 and r['reference'] > 0 and abs(r['ratio'] - r['engine'] / r['reference']) < 1e-9
