@@ -22,8 +22,8 @@ from .registry import make_strategy
 # %% auto #0
 __all__ = ['ReferenceDataset', 'reference_loader', 'crop_offsets_and_flips', 'probe_image', 'synthetic_images', 'bench_data_path',
            'bench_training', 'bench_scoring', 'bench_selection', 'bench_fashion_cycle', 'shared_queries',
-           'bench_bf16_queries', 'bench_thread_queries', 'bench_paper_cycle', 'machine_info', 'format_rows',
-           'run_bench']
+           'bench_bf16_queries', 'bench_thread_queries', 'after_queries', 'bench_paper_cycle', 'scaled_cycle',
+           'table1_methods', 'bench_grid', 'machine_info', 'format_rows', 'run_bench']
 
 # %% ../nbs/21_bench.ipynb #6a7e17c1
 class ReferenceDataset(torch.utils.data.Dataset):
@@ -269,23 +269,69 @@ def bench_thread_queries(data_root=None, fashion_cycles:int=3, digits_cycles:int
     return rows
 
 # %% ../nbs/21_bench.ipynb #eedcf643
+def after_queries(run, n_known:int, n_unknown:int, precision:float=0.5, seed:int=0):
+    "Set-up only: label `n_known` known and `n_unknown` unknown examples of `run`'s pool, as after a few queries."
+    y = run.oracle._labels                                    # ground truth builds the starting state; the strategies never see it
+    rng = np.random.default_rng(seed)
+    unl = run.pools.unlabeled()
+    extra_k = rng.choice(unl[y[unl] < run.K], n_known - len(run.pools.labeled_known()), replace=False)
+    extra_u = rng.choice(unl[y[unl] == run.K], n_unknown, replace=False)
+    q = np.concatenate([extra_k, extra_u]); run.pools.add(q, y[q]); run.r = precision
+
 def bench_paper_cycle(dev, epochs:int=100, n_known:int=3200, n_unknown:int=3000, data:ImageData=None) -> list:
     "Wall time of one paper-scale CIFAR-10-shaped B-Margin cycle, by phase."
     from bual.loop import ActiveLearningRun
     data = data or synthetic_images(50_000, (3, 32, 32), 10, 10_000)   # CIFAR-10's shape, handed to the run directly
     run = ActiveLearningRun(data=data, openness=0.6, strategy='b-margin', profile='paper', cycles=1, init_ratio=0.01, budget=1500,
                             sub_size=5000, epochs=epochs, aux_epochs=epochs, nl_epochs=epochs, device=str(dev), progress=False)
-    y = run.oracle._labels                                    # set-up only: pools as after four queries
-    rng = np.random.default_rng(0)
-    unl = run.pools.unlabeled()
-    extra_k = rng.choice(unl[y[unl] < run.K], n_known - len(run.pools.labeled_known()), replace=False)
-    extra_u = rng.choice(unl[y[unl] == run.K], n_unknown, replace=False)
-    q = np.concatenate([extra_k, extra_u]); run.pools.add(q, y[q]); run.r = 0.5
+    after_queries(run, n_known, n_unknown)
     t = time.perf_counter(); rec = run.step(); wall = time.perf_counter() - t
     tag = f'{epochs}/{epochs}/{epochs} epochs' + ('' if epochs == 100 else f' (x{100/epochs:.0f} for the paper estimate)')
     rows = [dict(section='paper cycle', name=f'CIFAR-10-shaped cycle, {tag}: {k}', engine=rec[f'time_{v}'], reference=None, unit='s', ratio=None)
             for k, v in (('f_p', 'fp'), ('f_aux', 'aux'), ('scoring', 'score'), ('RLNL', 'rlnl'), ('selection', 'select'))]
     rows.append(dict(section='paper cycle', name=f'CIFAR-10-shaped cycle, {tag}: wall', engine=wall, reference=None, unit='s', ratio=None))
+    return rows
+
+# %% ../nbs/21_bench.ipynb #32dc3259
+def scaled_cycle(rec:dict, # a cycle's record, run with `epochs` epochs for every model
+                 epochs:int, full_epochs:int=100, snapshot_every:int=5) -> float:
+    "Seconds the cycle would take with `full_epochs`: training scaled by the epochs, RLNL's snapshot passes by their count."
+    snaps = rec.get('time_rlnl_snapshots') or 0.0                # passes after the first snapshot, one per `snapshot_every` epochs
+    snaps_full = snaps * (full_epochs // snapshot_every) / max(epochs // snapshot_every, 1)
+    training = rec['time_fp'] + rec['time_aux'] + rec['time_rlnl'] - snaps + rec['time_strategy_models']
+    return training * full_epochs / epochs + snaps_full + rec['time_score'] + rec['time_select']
+
+def table1_methods() -> list:
+    "The methods of the paper's Table 1, in its order."
+    from bual.tables import METHOD_NAMES, PAPER_TABLE1
+    return [m for m in METHOD_NAMES if (('cifar10', m, 0.6)) in PAPER_TABLE1]
+
+def bench_grid(dev, epochs:int=100, # epochs of every model (the paper's: 100); fewer are scaled up
+               methods:list=None, # default: Table 1's twelve
+               data:ImageData=None, # default: CIFAR-10-shaped synthetic data (50,000 + 10,000 images)
+               n_known:int=3200, n_unknown:int=3000, budget:int=1500, sub_size:int=5000,
+               model:str=None, # default: the paper profile's ResNet18
+               cycles:int=8, n_openness:int=4, n_seeds:int=3, progress:bool=True) -> list:
+    "Seconds per cycle of every Table 1 method at the paper profile, and the whole grid in device-hours."
+    from bual.loop import ActiveLearningRun
+    from bual.tables import METHOD_NAMES
+    if epochs % 5: raise BualError(f"the grid's epochs must be a multiple of 5 (RLNL's snapshot interval), not {epochs}")
+    data = data or synthetic_images(50_000, (3, 32, 32), 10, 10_000)
+    tag = '' if epochs == 100 else f', measured at {epochs}/{epochs}/{epochs} epochs and scaled'
+    rows, run_seconds = [], []
+    for m in methods or table1_methods():
+        run = ActiveLearningRun(data=data, openness=0.6, strategy=m, profile='paper', cycles=2, init_ratio=0.01, budget=budget,
+                                sub_size=sub_size, epochs=epochs, aux_epochs=epochs, nl_epochs=epochs, device=str(dev), progress=False,
+                                **({'model': model} if model else {}))
+        after_queries(run, n_known, n_unknown)
+        first, later = (scaled_cycle(run.step(), epochs) for _ in range(2))
+        run_seconds.append(first + (cycles - 1) * later)
+        rows.append(dict(section='grid', name=f'{METHOD_NAMES.get(m, m)}: later cycles (reference: the first, with once-per-run work){tag}',
+                         engine=later, reference=first, unit='s/cycle', ratio=None))
+        if progress: print(f'  {m}: {later:.1f} s/cycle, first {first:.1f} s', flush=True)
+    n_runs = n_openness * n_seeds
+    rows.append(dict(section='grid', name=f'Table 1 grid: {len(run_seconds)} methods x {n_openness} openness x {n_seeds} seeds x {cycles} cycles, '
+                     f'one run at a time{tag}', engine=sum(run_seconds) * n_runs / 3600, reference=None, unit='device-hours', ratio=None))
     return rows
 
 # %% ../nbs/21_bench.ipynb #b60165bf
@@ -305,8 +351,9 @@ def run_bench(device:str='cpu', # 'cpu' or 'cuda'
               out=None, # JSON file for the table
               quick:bool=False, # fewer steps everywhere (a smoke test, not figures to quote)
               data_root=None, # folder of Fashion-MNIST for the real-data cycle
-              paper_epochs:int=100, # epochs of the paper-scale cycle (CUDA only)
-              progress:bool=True) -> dict:
+              paper_epochs:int=100, # epochs of the paper-scale cycle (CUDA only) and of the grid
+              progress:bool=True,
+              grid:bool=False) -> dict: # only the Table 1 grid (`bench_grid`), meant for a GPU
     "Run every measurement, printing each row as it comes, then the table; writes the JSON and returns it."
     dev = torch.device(device)
     if dev.type == 'cuda' and not torch.cuda.is_available(): raise BualError("--device cuda asked for but no CUDA GPU is available; use --device cpu")
@@ -314,6 +361,7 @@ def run_bench(device:str='cpu', # 'cpu' or 'cuda'
     res = dict(machine=machine_info(dev), device=device, date=time.strftime('%Y-%m-%d'), quick=quick, rows=[])
     rows = res['rows']
     if out is not None: Path(out).write_text(json.dumps(res, indent=1))   # an --out that cannot be written fails now, not after the work
+    if grid: return _run_grid(res, dev, out, quick, paper_epochs, progress)
     cifar = synthetic_images(50_000 if not quick else 5_000, (3, 32, 32))
     fmnist = synthetic_images(60_000 if not quick else 5_000, (1, 28, 28))
     cfg = TrainConfig(batch_size=128, eval_batch_size=4096 if cuda else 128)
@@ -352,5 +400,15 @@ def run_bench(device:str='cpu', # 'cpu' or 'cuda'
             section('switches', _switch)
     print(f"bual bench on {res['machine']} ({res['date']}{', quick' if quick else ''})")
     print(format_rows(rows))
+    if out is not None: Path(out).write_text(json.dumps(res, indent=1))
+    return res
+
+def _run_grid(res, dev, out, quick, epochs, progress):
+    "`run_bench --grid`: the Table 1 grid alone (with --quick: every method on tiny data and the small CNN, a smoke test)."
+    res['grid_epochs'] = epochs
+    small = dict(data=synthetic_images(800, (1, 8, 8), 10, 200), n_known=40, n_unknown=40, budget=20, sub_size=100, model='small_cnn')
+    res['rows'] = bench_grid(dev, epochs if not quick else 5, progress=progress, **(small if quick else {}))
+    print(f"bual bench --grid on {res['machine']} ({res['date']}{', quick' if quick else ''})")
+    print(format_rows(res['rows']))
     if out is not None: Path(out).write_text(json.dumps(res, indent=1))
     return res

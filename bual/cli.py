@@ -74,7 +74,8 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument('--out', default='bench.json', help='JSON file for the table')
     b.add_argument('--quick', action='store_true', help='a few steps of each measurement (smoke test)')
     b.add_argument('--data-root', default=None, help='folder holding Fashion-MNIST (default: the usual search path)')
-    b.add_argument('--paper-epochs', type=int, default=100, help='epochs of the paper-scale cycle (CUDA only)')
+    b.add_argument('--paper-epochs', type=int, default=100, help='epochs of the paper-scale cycle (CUDA only) and of --grid (fewer are scaled up)')
+    b.add_argument('--grid', action='store_true', help="only the cost of the paper's Table 1 grid, from two cycles of each method (meant for a GPU)")
     return p
 
 # %% ../nbs/16_cli.ipynb #0815d511
@@ -128,7 +129,7 @@ def main(argv=None):
                 sys.exit(1)
         elif args.command == 'bench':
             from bual.bench import run_bench
-            run_bench(args.device, args.out, args.quick, args.data_root, args.paper_epochs)
+            run_bench(args.device, args.out, args.quick, args.data_root, args.paper_epochs, grid=args.grid)
     except BualError as e:
         print(f"bual: error: {e}", file=sys.stderr)
         sys.exit(2)

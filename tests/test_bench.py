@@ -21,3 +21,21 @@ def test_bench_cuda_without_gpu_is_one_line_error(tmp_path):
     p = bual('bench', '--device', 'cuda', '--out', tmp_path/'b.json')
     assert p.returncode == 2 and 'no CUDA GPU' in p.stderr and len(p.stderr.strip().splitlines()) == 1
     assert not (tmp_path/'b.json').exists()
+
+def test_bench_grid_quick_prices_every_table1_method(tmp_path):
+    from bual.tables import METHOD_NAMES
+    out = tmp_path/'grid.json'
+    p = bual('bench', '--grid', '--quick', '--out', out, timeout=900)
+    assert p.returncode == 0, p.stderr[-2000:]
+    rows = json.loads(out.read_text())['rows']
+    table1 = ('random', 'lc', 'margin', 'entropy', 'coreset', 'badge', 'lfosa', 'ccal', 'dias', 'b-lc', 'b-margin', 'b-entropy')
+    assert [r['name'].split(':')[0] for r in rows[:-1]] == [METHOD_NAMES[m] for m in table1]
+    assert all(r['engine'] > 0 and r['reference'] > 0 and r['unit'] == 's/cycle' for r in rows[:-1])
+    # a run is its first cycle and seven later ones; the grid is 4 openness values x 3 seeds of each method
+    total = sum(r['reference'] + 7 * r['engine'] for r in rows[:-1]) * 12 / 3600
+    assert rows[-1]['unit'] == 'device-hours' and abs(rows[-1]['engine'] - total) < 1e-9
+    assert 'bual bench --grid on' in p.stdout
+
+def test_bench_grid_epochs_not_a_multiple_of_five_is_one_line_error(tmp_path):
+    p = bual('bench', '--grid', '--paper-epochs', '7', '--out', tmp_path/'grid.json')
+    assert p.returncode == 2 and p.stderr.count('\n') == 1 and 'multiple of 5' in p.stderr, p.stderr

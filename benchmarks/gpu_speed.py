@@ -1,0 +1,160 @@
+"""The GPU speed measurements, in one prepared run: what a Table 1 grid costs, how many runs to put on one GPU,
+and whether torch.compile pays over a whole run.
+
+    BUAL_DATA=FOLDER python benchmarks/gpu_speed.py OUT [--parts grid,ray,compile,cycle]
+
+FOLDER holds Fashion-MNIST's four IDX files (the Ray and compile parts run real paper-profile runs on it; the grid
+uses CIFAR-shaped synthetic data). Each part writes OUT/<part>.json as soon as it ends and prints its table, so a
+run cut short keeps what it finished. Settings (environment variables, defaults in brackets):
+
+- GRID_EPOCHS [5]: epochs of every model in the grid's two cycles per method, scaled up to the paper's 100;
+- RAY_EPOCHS [10], RAY_K [1,2,4]: each Ray sweep runs k two-cycle B-Margin runs at once on one GPU
+  (`bual sweep --engine ray --gpus-per-run 1/k`), with 20% of the known examples labeled at the start and
+  |D_sub| = 5000 so that training dominates; the aggregate rate counts the training images of every run over
+  the span from the first run's first cycle to the last run's last cycle (scoring included, start-up not);
+- COMPILE_EPOCHS [10]: one three-cycle run without torch.compile, one with it and an empty inductor cache
+  (cold), one more with the cache the cold run left (warm), each in its own process; a paper run (8 cycles,
+  100 epochs) is extrapolated from the last cycle, when every model has been compiled;
+- CYCLE_EPOCHS [100]: the paper-scale CIFAR-10-shaped cycle of `bual bench --device cuda`, alone (after
+  the change to float32 predictions, which the H100 figures of 2026-11-26 predate).
+
+On a machine without CUDA it runs everything on the CPU at toy sizes (digits, CPU profile, no fractional GPUs):
+a check of the script, not figures.
+"""
+import argparse, json, os, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+import torch
+from bual.bench import scaled_cycle
+from bual.runfolder import run_folders
+
+CUDA = torch.cuda.is_available()
+DATASET, PROFILE = ('fashion_mnist', 'paper') if CUDA else ('digits', 'cpu')
+
+
+def bual(*args, env=None) -> float:
+    "Run the bual CLI in a child process; returns its wall seconds (raises with its stderr when it fails)."
+    t = time.perf_counter()
+    p = subprocess.run([sys.executable, '-c', 'from bual.cli import main; main()', *map(str, args)], cwd=ROOT,
+                       env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    if p.returncode: raise RuntimeError(f"bual {' '.join(map(str, args))} failed:\n{p.stderr[-3000:]}")
+    return time.perf_counter() - t
+
+
+def training_images(rec:dict, epochs:int) -> int:
+    "Images the cycle's f_p, f_aux and RLNL trained on (every model at `epochs` epochs)."
+    lk, lu = rec['n_labeled_known'], rec['n_labeled_unknown']
+    return epochs * lk + (epochs * (lk + lu) if lu else 0) + rec.get('nl_epochs_run', 0) * (lk + rec.get('n_sub', 0))
+
+
+def training_seconds(rec:dict) -> float:
+    "Seconds the cycle spent training f_p, f_aux and f_n."
+    return rec['time_fp'] + rec['time_aux'] + rec['time_rlnl'] - (rec.get('time_rlnl_snapshots') or 0.0)
+
+
+def part_grid(out:Path) -> dict:
+    epochs = int(os.environ.get('GRID_EPOCHS', 5))
+    args = ['bench', '--grid', '--paper-epochs', epochs, '--out', out/'grid.json'] + (['--device', 'cuda'] if CUDA else ['--quick'])
+    wall = bual(*args)
+    res = json.loads((out/'grid.json').read_text())
+    res['wall_s'] = wall
+    return res
+
+
+def run_options(epochs:int) -> dict:
+    "The runs of the Ray and compile parts: two cycles of B-Margin, sized so that training dominates."
+    if not CUDA: return dict(dataset=DATASET, profile=PROFILE, cycles=2, openness=0.6, strategy='b-margin', epochs=epochs,
+                             aux_epochs=epochs, nl_epochs=epochs)
+    return dict(dataset=DATASET, profile=PROFILE, cycles=2, openness=0.6, strategy='b-margin', init_ratio=0.2, sub_size=5000,
+                budget=1500, epochs=epochs, aux_epochs=epochs, nl_epochs=epochs)
+
+
+def part_ray(out:Path) -> dict:
+    import pandas as pd, yaml
+    epochs = int(os.environ.get('RAY_EPOCHS', 10))
+    rows = []
+    for k in [int(v) for v in os.environ.get('RAY_K', '1,2,4').split(',')]:
+        folder = out/f'ray_{k}'
+        grid = folder.with_suffix('.yaml')
+        grid.write_text(yaml.safe_dump(dict(grid=dict(seed=list(range(k))), fixed=run_options(epochs))))
+        wall = bual('sweep', grid, '--out', folder, '--engine', 'ray', '--gpus-per-run', (1 / k) if CUDA else 0, '--cpus-per-run', 1)
+        bual('collect', folder)
+        recs = pd.read_csv(folder/'results.csv').to_dict('records')
+        images = sum(training_images(r, epochs) for r in recs)
+        # the runs' cycles ran from the first one's start to the last one's end (results.json is written after each cycle)
+        spans = []
+        for f in run_folders(folder):
+            end = (f.path/'results.json').stat().st_mtime
+            spans.append((end - sum(c['time_total'] for c in f.results()['cycles']), end))
+        window = max(e for _, e in spans) - min(s for s, _ in spans)
+        rows.append(dict(runs_at_once=k, sweep_wall_s=wall, cycles_window_s=window, training_images=images,
+                         aggregate_images_per_s=images / window, runs_per_hour=k * 3600 / wall))
+        print(f"  {k} at once: {images / window:,.0f} training images/s together while their cycles ran ({window:.0f} s), "
+              f"sweep {wall:.0f} s in all", flush=True)
+    for r in rows: r['grid_speedup_vs_first'] = r['runs_per_hour'] / rows[0]['runs_per_hour']
+    return dict(epochs=epochs, options=run_options(epochs), rows=rows)
+
+
+def part_compile(out:Path) -> dict:
+    epochs, cycles = int(os.environ.get('COMPILE_EPOCHS', 10)), 3
+    cache = Path(tempfile.mkdtemp(prefix='inductor-'))
+    modes = {}
+    for name, extra, env in (('eager', [], {}), ('compile, cold cache', ['--compile'], {'TORCHINDUCTOR_CACHE_DIR': str(cache)}),
+                             ('compile, warm cache', ['--compile'], {'TORCHINDUCTOR_CACHE_DIR': str(cache)})):
+        folder = out/('compile_' + name.replace(', ', '_').replace(' ', '_'))
+        args = ['run', '--out', folder, '--quiet', '--device', 'cuda' if CUDA else 'cpu', *extra]
+        for key, v in {**run_options(epochs), 'cycles': cycles}.items(): args += [f"--{key.replace('_', '-')}", v]
+        wall = bual(*args, env=env)
+        recs = json.loads((folder/'results.json').read_text())['cycles']
+        modes[name] = dict(wall_s=wall, cycle_s=[c['time_total'] for c in recs], training_s=[training_seconds(c) for c in recs],
+                           accuracy=[c['accuracy'] for c in recs])
+        print(f"  {name}: {wall:.1f} s for the run, cycles {', '.join(f'{c:.1f}' for c in modes[name]['cycle_s'])} s", flush=True)
+    eager = modes['eager']
+    # a paper run: 8 cycles like the last one measured (every model compiled by then), training scaled to 100 epochs
+    train_paper = 8 * eager['training_s'][-1] * 100 / epochs
+    eager['paper_run_s'] = eager['wall_s'] - sum(eager['cycle_s']) + 8 * scaled_cycle_of(out/'compile_eager', epochs)
+    for name, m in modes.items():
+        if name == 'eager': continue
+        m['training_speed'] = eager['training_s'][-1] / m['training_s'][-1]          # steady state, after compilation
+        # what compiling cost: the run's wall beyond the eager run's, had the eager run trained at the compiled speed
+        m['compile_overhead_s'] = m['wall_s'] - (eager['wall_s'] - sum(eager['training_s']) * (1 - 1 / m['training_speed']))
+        m['paper_run_s'] = eager['paper_run_s'] - train_paper * (1 - 1 / m['training_speed']) + m['compile_overhead_s']
+        m['pays_over_a_paper_run'] = m['paper_run_s'] < eager['paper_run_s']
+        print(f"  {name}: training {m['training_speed']:.2f}x, compilation {m['compile_overhead_s']:.0f} s; a paper run "
+              f"{m['paper_run_s'] / 60:.1f} min against {eager['paper_run_s'] / 60:.1f} min eager", flush=True)
+    return dict(epochs=epochs, cycles=cycles, options=run_options(epochs), modes=modes)
+
+
+def scaled_cycle_of(folder:Path, epochs:int) -> float:
+    "The last cycle of the run in `folder`, scaled to 100 epochs."
+    return scaled_cycle(json.loads((folder/'results.json').read_text())['cycles'][-1], epochs)
+
+
+def part_cycle(out:Path) -> dict:
+    "One paper-scale CIFAR-10-shaped B-Margin cycle at 100 epochs, by phase (CUDA only: a ResNet18 cycle takes hours on a CPU)."
+    from bual.bench import bench_paper_cycle, format_rows
+    if not CUDA: return dict(rows=[], skipped='no CUDA device')
+    rows = bench_paper_cycle(torch.device('cuda'), int(os.environ.get('CYCLE_EPOCHS', 100)))
+    print(format_rows(rows), flush=True)
+    return dict(rows=rows)
+
+
+PARTS = dict(grid=part_grid, ray=part_ray, compile=part_compile, cycle=part_cycle)
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('out')
+    ap.add_argument('--parts', default=','.join(PARTS))
+    a = ap.parse_args()
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    print(torch.__version__, torch.cuda.get_device_name() if CUDA else 'no CUDA device: the CPU, toy sizes', flush=True)
+    for name in a.parts.split(','):
+        t = time.perf_counter()
+        print(f'[{name}]', flush=True)
+        res = PARTS[name](out)
+        res['part_s'] = time.perf_counter() - t
+        (out/f'{name}.json').write_text(json.dumps(res, indent=1, default=str))
+        print(f'[{name}] done in {res["part_s"]:.0f} s', flush=True)
+    print('ALL PARTS OK')
