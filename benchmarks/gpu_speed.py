@@ -5,9 +5,10 @@ and whether torch.compile pays over a whole run.
 
 FOLDER holds Fashion-MNIST's four IDX files (the Ray and compile parts run real paper-profile runs on it; the grid
 uses CIFAR-shaped synthetic data). Each part writes OUT/<part>.json as soon as it ends and prints its table, so a
-run cut short keeps what it finished. Settings (environment variables, defaults in brackets):
+run cut short keeps what it finished (OUT must be new or empty). Settings (environment variables, defaults in brackets):
 
-- GRID_EPOCHS [5]: epochs of every model in the grid's two cycles per method, scaled up to the paper's 100;
+- GRID_EPOCHS [5]: every Table 1 method runs two cycles at GRID_EPOCHS and at twice as many, and the line
+  through the two timings is continued to the paper's 100 epochs (`bual bench --grid`);
 - RAY_EPOCHS [10], RAY_K [1,2,4]: each Ray sweep runs k two-cycle B-Margin runs at once on one GPU
   (`bual sweep --engine ray --gpus-per-run 1/k`), with 20% of the known examples labeled at the start and
   |D_sub| = 5000 so that training dominates; the aggregate rate counts the training images of every run over
@@ -18,6 +19,8 @@ run cut short keeps what it finished. Settings (environment variables, defaults 
 - CYCLE_EPOCHS [100]: the paper-scale CIFAR-10-shaped cycle of `bual bench --device cuda`, alone (after
   the change to float32 predictions, which the H100 figures of 2026-11-26 predate).
 
+The ray part needs Ray (`pip install ray`, or the package's `ray` extra).
+
 On a machine without CUDA it runs everything on the CPU at toy sizes (digits, CPU profile, no fractional GPUs):
 a check of the script, not figures.
 """
@@ -27,19 +30,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import torch
-from bual.bench import scaled_cycle
 from bual.runfolder import run_folders
 
 CUDA = torch.cuda.is_available()
 DATASET, PROFILE = ('fashion_mnist', 'paper') if CUDA else ('digits', 'cpu')
 
 
-def bual(*args, env=None) -> float:
-    "Run the bual CLI in a child process; returns its wall seconds (raises with its stderr when it fails)."
+def bual(*args, env=None, show=False) -> float:
+    "Run the bual CLI in a child process (printing its output if `show`); returns its wall seconds, raises with its stderr when it fails."
     t = time.perf_counter()
     p = subprocess.run([sys.executable, '-c', 'from bual.cli import main; main()', *map(str, args)], cwd=ROOT,
                        env={**os.environ, **(env or {})}, capture_output=True, text=True)
     if p.returncode: raise RuntimeError(f"bual {' '.join(map(str, args))} failed:\n{p.stderr[-3000:]}")
+    if show: print(p.stdout, flush=True)
     return time.perf_counter() - t
 
 
@@ -55,9 +58,10 @@ def training_seconds(rec:dict) -> float:
 
 
 def part_grid(out:Path) -> dict:
+    "`bual bench --grid`: two cycles of each Table 1 method at GRID_EPOCHS and twice as many, extrapolated to 100."
     epochs = int(os.environ.get('GRID_EPOCHS', 5))
     args = ['bench', '--grid', '--paper-epochs', epochs, '--out', out/'grid.json'] + (['--device', 'cuda'] if CUDA else ['--quick'])
-    wall = bual(*args)
+    wall = bual(*args, show=True)
     res = json.loads((out/'grid.json').read_text())
     res['wall_s'] = wall
     return res
@@ -72,6 +76,7 @@ def run_options(epochs:int) -> dict:
 
 
 def part_ray(out:Path) -> dict:
+    "Ray sweeps of k runs sharing one GPU: their training images per second together, and runs per hour."
     import pandas as pd, yaml
     epochs = int(os.environ.get('RAY_EPOCHS', 10))
     rows = []
@@ -98,12 +103,13 @@ def part_ray(out:Path) -> dict:
 
 
 def part_compile(out:Path) -> dict:
+    "Three-cycle runs eager, compiled on a cold inductor cache and on a warm one: the compiled speed, what compiling costs, a paper run."
     epochs, cycles = int(os.environ.get('COMPILE_EPOCHS', 10)), 3
     cache = Path(tempfile.mkdtemp(prefix='inductor-'))
     modes = {}
     for name, extra, env in (('eager', [], {}), ('compile, cold cache', ['--compile'], {'TORCHINDUCTOR_CACHE_DIR': str(cache)}),
                              ('compile, warm cache', ['--compile'], {'TORCHINDUCTOR_CACHE_DIR': str(cache)})):
-        folder = out/('compile_' + name.replace(', ', '_').replace(' ', '_'))
+        folder = out/('run_' + name.replace('compile, ', 'compiled_').replace(' cache', ''))
         args = ['run', '--out', folder, '--quiet', '--device', 'cuda' if CUDA else 'cpu', *extra]
         for key, v in {**run_options(epochs), 'cycles': cycles}.items(): args += [f"--{key.replace('_', '-')}", v]
         wall = bual(*args, env=env)
@@ -114,7 +120,7 @@ def part_compile(out:Path) -> dict:
     eager = modes['eager']
     # a paper run: 8 cycles like the last one measured (every model compiled by then), training scaled to 100 epochs
     train_paper = 8 * eager['training_s'][-1] * 100 / epochs
-    eager['paper_run_s'] = eager['wall_s'] - sum(eager['cycle_s']) + 8 * scaled_cycle_of(out/'compile_eager', epochs)
+    eager['paper_run_s'] = eager['wall_s'] - sum(eager['cycle_s']) + 8 * paper_cycle_of(out/'run_eager', epochs)
     for name, m in modes.items():
         if name == 'eager': continue
         m['training_speed'] = eager['training_s'][-1] / m['training_s'][-1]          # steady state, after compilation
@@ -127,9 +133,10 @@ def part_compile(out:Path) -> dict:
     return dict(epochs=epochs, cycles=cycles, options=run_options(epochs), modes=modes)
 
 
-def scaled_cycle_of(folder:Path, epochs:int) -> float:
-    "The last cycle of the run in `folder`, scaled to 100 epochs."
-    return scaled_cycle(json.loads((folder/'results.json').read_text())['cycles'][-1], epochs)
+def paper_cycle_of(folder:Path, epochs:int) -> float:
+    "The last cycle of the run in `folder` with its training (f_p, f_aux, f_n, snapshots included) scaled to 100 epochs: a rough estimate."
+    c = json.loads((folder/'results.json').read_text())['cycles'][-1]
+    return training_seconds(c) * 100 / epochs + (c.get('time_rlnl_snapshots') or 0.0) * 100 / epochs + c['time_score'] + c['time_select']
 
 
 def part_cycle(out:Path) -> dict:
@@ -148,7 +155,9 @@ if __name__ == '__main__':
     ap.add_argument('out')
     ap.add_argument('--parts', default=','.join(PARTS))
     a = ap.parse_args()
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(a.out)
+    if out.exists() and any(out.iterdir()): sys.exit(f"gpu_speed.py: {out} is not empty; give a new folder (finished sweeps and runs there would be skipped)")
+    out.mkdir(parents=True, exist_ok=True)
     print(torch.__version__, torch.cuda.get_device_name() if CUDA else 'no CUDA device: the CPU, toy sizes', flush=True)
     for name in a.parts.split(','):
         t = time.perf_counter()

@@ -22,8 +22,9 @@ from .registry import make_strategy
 # %% auto #0
 __all__ = ['ReferenceDataset', 'reference_loader', 'crop_offsets_and_flips', 'probe_image', 'synthetic_images', 'bench_data_path',
            'bench_training', 'bench_scoring', 'bench_selection', 'bench_fashion_cycle', 'shared_queries',
-           'bench_bf16_queries', 'bench_thread_queries', 'after_queries', 'bench_paper_cycle', 'scaled_cycle',
-           'table1_methods', 'bench_grid', 'machine_info', 'format_rows', 'run_bench']
+           'bench_bf16_queries', 'bench_thread_queries', 'after_queries', 'bench_paper_cycle', 'extrapolate',
+           'check_grid_epochs', 'table1_methods', 'two_cycles', 'bench_grid', 'machine_info', 'format_rows',
+           'run_bench']
 
 # %% ../nbs/21_bench.ipynb #6a7e17c1
 class ReferenceDataset(torch.utils.data.Dataset):
@@ -293,38 +294,49 @@ def bench_paper_cycle(dev, epochs:int=100, n_known:int=3200, n_unknown:int=3000,
     return rows
 
 # %% ../nbs/21_bench.ipynb #32dc3259
-def scaled_cycle(rec:dict, # a cycle's record, run with `epochs` epochs for every model
-                 epochs:int, full_epochs:int=100, snapshot_every:int=5) -> float:
-    "Seconds the cycle would take with `full_epochs`: training scaled by the epochs, RLNL's snapshot passes by their count."
-    snaps = rec.get('time_rlnl_snapshots') or 0.0                # passes after the first snapshot, one per `snapshot_every` epochs
-    snaps_full = snaps * (full_epochs // snapshot_every) / max(epochs // snapshot_every, 1)
-    training = rec['time_fp'] + rec['time_aux'] + rec['time_rlnl'] - snaps + rec['time_strategy_models']
-    return training * full_epochs / epochs + snaps_full + rec['time_score'] + rec['time_select']
+def extrapolate(t_low:float, t_high:float, low:int, high:int, full:int=100) -> float:
+    "Seconds at `full` epochs, from the seconds at `low` and `high` epochs: the line through the two (a fixed part plus a part per epoch)."
+    per_epoch = max(t_high - t_low, 0.0) / (high - low)   # more epochs cannot cost less: a falling line is timing noise
+    return t_high + per_epoch * (full - high)
+
+def check_grid_epochs(epochs:int):
+    "The grid runs `epochs` and twice as many, with RLNL's snapshots every 5 epochs: 100, or a multiple of 5 up to 50."
+    if not (epochs == 100 or (epochs % 5 == 0 and 5 <= epochs <= 50)):
+        raise BualError(f"the grid's epochs must be 100, or a multiple of 5 from 5 to 50 (it also runs twice as many), not {epochs}")
 
 def table1_methods() -> list:
     "The methods of the paper's Table 1, in its order."
     from bual.tables import METHOD_NAMES, PAPER_TABLE1
-    return [m for m in METHOD_NAMES if (('cifar10', m, 0.6)) in PAPER_TABLE1]
+    return [m for m in METHOD_NAMES if ('cifar10', m, 0.6) in PAPER_TABLE1]
 
-def bench_grid(dev, epochs:int=100, # epochs of every model (the paper's: 100); fewer are scaled up
+def two_cycles(dev, strategy:str, epochs:int, data:ImageData, n_known:int, n_unknown:int, budget:int, sub_size:int, model:str=None) -> tuple:
+    "Wall seconds of the first two cycles of `strategy` from the set-up pools, every model trained for `epochs` epochs."
+    from bual.loop import ActiveLearningRun
+    run = ActiveLearningRun(data=data, openness=0.6, strategy=strategy, profile='paper', cycles=2, init_ratio=0.01, budget=budget,
+                            sub_size=sub_size, epochs=epochs, aux_epochs=epochs, nl_epochs=epochs, device=str(dev), progress=False,
+                            **({'model': model} if model else {}))
+    after_queries(run, n_known, n_unknown)
+    return tuple(run.step()['time_total'] for _ in range(2))
+
+def bench_grid(dev, epochs:int=100, # epochs of every model (the paper's: 100); fewer are measured at `epochs` and twice as many, and extrapolated
                methods:list=None, # default: Table 1's twelve
                data:ImageData=None, # default: CIFAR-10-shaped synthetic data (50,000 + 10,000 images)
-               n_known:int=3200, n_unknown:int=3000, budget:int=1500, sub_size:int=5000,
+               n_known:int=2075, n_unknown:int=1875, budget:int=1500, sub_size:int=5000,
                model:str=None, # default: the paper profile's ResNet18
                cycles:int=8, n_openness:int=4, n_seeds:int=3, progress:bool=True) -> list:
     "Seconds per cycle of every Table 1 method at the paper profile, and the whole grid in device-hours."
-    from bual.loop import ActiveLearningRun
     from bual.tables import METHOD_NAMES
-    if epochs % 5: raise BualError(f"the grid's epochs must be a multiple of 5 (RLNL's snapshot interval), not {epochs}")
+    check_grid_epochs(epochs)
     data = data or synthetic_images(50_000, (3, 32, 32), 10, 10_000)
-    tag = '' if epochs == 100 else f', measured at {epochs}/{epochs}/{epochs} epochs and scaled'
+    methods = methods or table1_methods()
+    counts = [epochs] if epochs == 100 else [epochs, 2 * epochs]
+    setup = (data, n_known, n_unknown, budget, sub_size, model)
+    two_cycles(dev, methods[0], epochs, *setup)   # warm-up: one-off start-up costs stay out of the timings
+    tag = '' if epochs == 100 else f', extrapolated from {epochs} and {2 * epochs} epochs'
     rows, run_seconds = [], []
-    for m in methods or table1_methods():
-        run = ActiveLearningRun(data=data, openness=0.6, strategy=m, profile='paper', cycles=2, init_ratio=0.01, budget=budget,
-                                sub_size=sub_size, epochs=epochs, aux_epochs=epochs, nl_epochs=epochs, device=str(dev), progress=False,
-                                **({'model': model} if model else {}))
-        after_queries(run, n_known, n_unknown)
-        first, later = (scaled_cycle(run.step(), epochs) for _ in range(2))
+    for m in methods:
+        timed = [two_cycles(dev, m, e, *setup) for e in counts]
+        first, later = timed[0] if len(timed) == 1 else (extrapolate(a, b, *counts) for a, b in zip(*timed))
         run_seconds.append(first + (cycles - 1) * later)
         rows.append(dict(section='grid', name=f'{METHOD_NAMES.get(m, m)}: later cycles (reference: the first, with once-per-run work){tag}',
                          engine=later, reference=first, unit='s/cycle', ratio=None))
@@ -360,6 +372,7 @@ def run_bench(device:str='cpu', # 'cpu' or 'cuda'
     k, cuda = (0.2 if quick else 1.0), dev.type == 'cuda'
     res = dict(machine=machine_info(dev), device=device, date=time.strftime('%Y-%m-%d'), quick=quick, rows=[])
     rows = res['rows']
+    if grid: check_grid_epochs(5 if quick else paper_epochs)               # before anything is written
     if out is not None: Path(out).write_text(json.dumps(res, indent=1))   # an --out that cannot be written fails now, not after the work
     if grid: return _run_grid(res, dev, out, quick, paper_epochs, progress)
     cifar = synthetic_images(50_000 if not quick else 5_000, (3, 32, 32))
@@ -405,9 +418,9 @@ def run_bench(device:str='cpu', # 'cpu' or 'cuda'
 
 def _run_grid(res, dev, out, quick, epochs, progress):
     "`run_bench --grid`: the Table 1 grid alone (with --quick: every method on tiny data and the small CNN, a smoke test)."
-    res['grid_epochs'] = epochs
-    small = dict(data=synthetic_images(800, (1, 8, 8), 10, 200), n_known=40, n_unknown=40, budget=20, sub_size=100, model='small_cnn')
-    res['rows'] = bench_grid(dev, epochs if not quick else 5, progress=progress, **(small if quick else {}))
+    res['grid_epochs'] = epochs = 5 if quick else epochs
+    small = lambda: dict(data=synthetic_images(800, (1, 8, 8), 10, 200), n_known=40, n_unknown=40, budget=20, sub_size=100, model='small_cnn')
+    res['rows'] = bench_grid(dev, epochs, progress=progress, **(small() if quick else {}))
     print(f"bual bench --grid on {res['machine']} ({res['date']}{', quick' if quick else ''})")
     print(format_rows(res['rows']))
     if out is not None: Path(out).write_text(json.dumps(res, indent=1))

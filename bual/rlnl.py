@@ -116,4 +116,4 @@ def run_rlnl(f_p, data:DeviceData,
                      frozen=None if train_backbone else f_n.backbone)
     p_neg = total / count
     return RLNLResult(p_neg[:n_cand], count, epochs, at, torch.stack(conf), torch.stack(avg_conf),
-                      None if extra is None else p_neg[n_cand:], seconds), f_n
+                      None if extra is None else p_neg[n_cand:], snapshot_seconds=seconds), f_n

@@ -206,7 +206,7 @@ def threads(self:RunFolder, res:dict=None) -> dict:
     return out
 
 @patch
-def _tidy(self:RunFolder, fn) -> list:
+def _from_results(self:RunFolder, fn) -> list:
     "`fn(results)`, with results of a layout `fn` cannot read reported as one line."
     res = self.results()
     try: return fn(res)
@@ -214,11 +214,11 @@ def _tidy(self:RunFolder, fn) -> list:
 @patch
 def rows(self:RunFolder) -> list:
     "The run's tidy rows (see `run_rows`)."
-    return self._tidy(lambda res: run_rows(res, self.name, self.threads(res)))
+    return self._from_results(lambda res: run_rows(res, self.name, self.threads(res)))
 @patch
 def traces(self:RunFolder) -> list:
     "The run's RLNL trace rows (see `trace_rows`)."
-    return self._tidy(lambda res: trace_rows(res, self.name))
+    return self._from_results(lambda res: trace_rows(res, self.name))
 
 def load_results(out) -> dict:
     "The results of the run in folder `out`."

@@ -75,10 +75,13 @@ def test_sigkill_sweep_then_rerun(grid, reference, tmp_path):
     assert all(after[k] == v for k, v in finished_before.items())          # no finished run was redone
     assert results(out) == results(reference)
 
+# the test's own cluster, whatever token an earlier local Ray (ray.init) left in ~/.ray: no auth on either side
+RAY_ENV = {**os.environ, 'RAY_USAGE_STATS_ENABLED': '0', 'RAY_AUTH_MODE': 'disabled'}
+
 @pytest.fixture(scope='module')
 def ray_cluster():
     ray = str(Path(sys.executable).with_name('ray'))
-    env = {**os.environ, 'RAY_USAGE_STATS_ENABLED': '0'}
+    env = RAY_ENV
     subprocess.run([ray, 'stop', '--force'], capture_output=True, env=env)
     p = subprocess.run([ray, 'start', '--head', '--node-ip-address=127.0.0.1', '--port=6391', '--num-cpus=2', '--num-gpus=0',
                         '--include-dashboard=false', '--disable-usage-stats'], capture_output=True, text=True, env=env, timeout=180)
@@ -89,7 +92,7 @@ def ray_cluster():
 def test_ray_sweep_with_a_killed_worker(grid, reference, ray_cluster, tmp_path):
     out = tmp_path/'sweep'
     p = subprocess.Popen([BUAL, 'sweep', str(grid), '--out', str(out), '--engine', 'ray', '--address', ray_cluster, '--retries', '2'],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=RAY_ENV)
     killed, t0 = None, time.time()
     while killed is None and p.poll() is None and time.time() - t0 < 300:  # kill the worker process running a run
         ps = subprocess.run(['ps', '-eo', 'pid,args'], capture_output=True, text=True).stdout.splitlines()
@@ -98,7 +101,7 @@ def test_ray_sweep_with_a_killed_worker(grid, reference, ray_cluster, tmp_path):
             os.kill(workers[0], signal.SIGKILL); killed = workers[0]
         time.sleep(0.2)
     stdout, stderr = p.communicate(timeout=900)
-    assert killed is not None, 'no Ray worker was seen running a run'
+    assert killed is not None, f'no Ray worker was seen running a run (sweep exit {p.returncode}): {stdout[-1000:]} {stderr[-2000:]}'
     assert p.returncode == 0, stderr[-3000:]
     assert '4 done now, 0 failed' in stdout                               # the killed worker's run was retried
     assert len(done_times(out)) == 4
