@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import torch
+from bual.bench import training_seconds
 from bual.runfolder import run_folders
 
 CUDA = torch.cuda.is_available()
@@ -52,11 +53,6 @@ def training_images(rec:dict, epochs:int) -> int:
     return epochs * lk + (epochs * (lk + lu) if lu else 0) + rec.get('nl_epochs_run', 0) * (lk + rec.get('n_sub', 0))
 
 
-def training_seconds(rec:dict) -> float:
-    "Seconds the cycle spent training f_p, f_aux and f_n."
-    return rec['time_fp'] + rec['time_aux'] + rec['time_rlnl'] - (rec.get('time_rlnl_snapshots') or 0.0)
-
-
 def part_grid(out:Path) -> dict:
     "`bual bench --grid`: two cycles of each Table 1 method at GRID_EPOCHS and twice as many, extrapolated to 100."
     epochs = int(os.environ.get('GRID_EPOCHS', 5))
@@ -77,7 +73,7 @@ def run_options(epochs:int) -> dict:
 
 def part_ray(out:Path) -> dict:
     "Ray sweeps of k runs sharing one GPU: their training images per second together, and runs per hour."
-    import pandas as pd, yaml
+    import yaml
     epochs = int(os.environ.get('RAY_EPOCHS', 10))
     rows = []
     for k in [int(v) for v in os.environ.get('RAY_K', '1,2,4').split(',')]:
@@ -85,14 +81,11 @@ def part_ray(out:Path) -> dict:
         grid = folder.with_suffix('.yaml')
         grid.write_text(yaml.safe_dump(dict(grid=dict(seed=list(range(k))), fixed=run_options(epochs))))
         wall = bual('sweep', grid, '--out', folder, '--engine', 'ray', '--gpus-per-run', (1 / k) if CUDA else 0, '--cpus-per-run', 1)
-        bual('collect', folder)
-        recs = pd.read_csv(folder/'results.csv').to_dict('records')
-        images = sum(training_images(r, epochs) for r in recs)
-        # the runs' cycles ran from the first one's start to the last one's end (results.json is written after each cycle)
-        spans = []
-        for f in run_folders(folder):
-            end = (f.path/'results.json').stat().st_mtime
-            spans.append((end - sum(c['time_total'] for c in f.results()['cycles']), end))
+        images, spans = 0, []
+        for f in run_folders(folder):   # each run's cycles ended when its results.json was last written (after each cycle)
+            recs, end = f.results()['cycles'], (f.path/'results.json').stat().st_mtime
+            images += sum(training_images(r, epochs) for r in recs)
+            spans.append((end - sum(c['time_total'] for c in recs), end))
         window = max(e for _, e in spans) - min(s for s, _ in spans)
         rows.append(dict(runs_at_once=k, sweep_wall_s=wall, cycles_window_s=window, training_images=images,
                          aggregate_images_per_s=images / window, runs_per_hour=k * 3600 / wall))
@@ -115,12 +108,12 @@ def part_compile(out:Path) -> dict:
         wall = bual(*args, env=env)
         recs = json.loads((folder/'results.json').read_text())['cycles']
         modes[name] = dict(wall_s=wall, cycle_s=[c['time_total'] for c in recs], training_s=[training_seconds(c) for c in recs],
-                           accuracy=[c['accuracy'] for c in recs])
+                           accuracy=[c['accuracy'] for c in recs], paper_cycle_s=paper_cycle(recs[-1], epochs))
         print(f"  {name}: {wall:.1f} s for the run, cycles {', '.join(f'{c:.1f}' for c in modes[name]['cycle_s'])} s", flush=True)
     eager = modes['eager']
     # a paper run: 8 cycles like the last one measured (every model compiled by then), training scaled to 100 epochs
     train_paper = 8 * eager['training_s'][-1] * 100 / epochs
-    eager['paper_run_s'] = eager['wall_s'] - sum(eager['cycle_s']) + 8 * paper_cycle_of(out/'run_eager', epochs)
+    eager['paper_run_s'] = eager['wall_s'] - sum(eager['cycle_s']) + 8 * eager['paper_cycle_s']
     for name, m in modes.items():
         if name == 'eager': continue
         m['training_speed'] = eager['training_s'][-1] / m['training_s'][-1]          # steady state, after compilation
@@ -133,9 +126,8 @@ def part_compile(out:Path) -> dict:
     return dict(epochs=epochs, cycles=cycles, options=run_options(epochs), modes=modes)
 
 
-def paper_cycle_of(folder:Path, epochs:int) -> float:
-    "The last cycle of the run in `folder` with its training (f_p, f_aux, f_n, snapshots included) scaled to 100 epochs: a rough estimate."
-    c = json.loads((folder/'results.json').read_text())['cycles'][-1]
+def paper_cycle(c:dict, epochs:int) -> float:
+    "Cycle `c` with its training and RLNL's snapshots scaled from `epochs` to 100 epochs: a rough estimate."
     return training_seconds(c) * 100 / epochs + (c.get('time_rlnl_snapshots') or 0.0) * 100 / epochs + c['time_score'] + c['time_select']
 
 

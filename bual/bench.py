@@ -21,10 +21,10 @@ from .registry import make_strategy
 
 # %% auto #0
 __all__ = ['ReferenceDataset', 'reference_loader', 'crop_offsets_and_flips', 'probe_image', 'synthetic_images', 'bench_data_path',
-           'bench_training', 'bench_scoring', 'bench_selection', 'bench_fashion_cycle', 'shared_queries',
-           'bench_bf16_queries', 'bench_thread_queries', 'after_queries', 'bench_paper_cycle', 'extrapolate',
-           'check_grid_epochs', 'table1_methods', 'two_cycles', 'bench_grid', 'machine_info', 'format_rows',
-           'run_bench']
+           'bench_training', 'bench_scoring', 'bench_selection', 'training_seconds', 'bench_fashion_cycle',
+           'shared_queries', 'bench_bf16_queries', 'bench_thread_queries', 'after_queries', 'bench_paper_cycle',
+           'extrapolate', 'check_grid_epochs', 'table1_methods', 'two_cycles', 'bench_grid', 'machine_info',
+           'format_rows', 'run_bench']
 
 # %% ../nbs/21_bench.ipynb #6a7e17c1
 class ReferenceDataset(torch.utils.data.Dataset):
@@ -197,6 +197,10 @@ def _cli_cycle(device, data_root, cycles, extra=()) -> tuple:
         peak_mb = int(p.stderr.rsplit('PEAK_KB', 1)[1].split()[0]) / 1024
         return json.loads(Path(f'{tmp}/run/results.json').read_text())['cycles'][-1], wall, peak_mb
 
+def training_seconds(rec:dict) -> float:
+    "Seconds a cycle's record spent training f_p, f_aux and f_n (f_p's test pass included): its phases less RLNL's snapshot passes."
+    return rec['time_fp'] + rec['time_aux'] + rec['time_rlnl'] - (rec.get('time_rlnl_snapshots') or 0.0)
+
 def bench_fashion_cycle(device='cpu', data_root=None, cycles:int=2) -> list:
     "Phases of cycle 1 of a CPU-profile B-Margin run on Fashion-MNIST, the run's peak memory, and the same cycle scored in bf16."
     from bual.data import load_fashion_mnist
@@ -208,7 +212,7 @@ def bench_fashion_cycle(device='cpu', data_root=None, cycles:int=2) -> list:
             for k, v in (('f_p (train + test)', 'fp'), ('f_aux (train)', 'aux'), ('scoring the pool', 'score'),
                          (f'RLNL ({rec["nl_snapshots"]} snapshots)', 'rlnl'), ("RLNL's snapshot passes", 'rlnl_snapshots'),
                          ('selection', 'select'), ('total', 'total'))]
-    training = rec['time_fp'] + rec['time_aux'] + rec['time_rlnl'] - rec['time_rlnl_snapshots']
+    training = training_seconds(rec)
     rows.append(dict(section='fashion cycle', name=name("training f_p, f_aux and f_n (f_p's test pass included); the rest is passes over the pool"),
                      engine=training, reference=rec['time_total'], unit='s', ratio=training / rec['time_total']))
     rows.append(dict(section='fashion cycle', name=f'whole {cycles}-cycle run (wall, incl. start-up)', engine=wall, reference=None, unit='s', ratio=None))
@@ -235,39 +239,39 @@ def shared_queries(cfg:dict, # a run's options; `variant` changes some of them
         shared.append(float(np.isin(run.last_query, other).mean()))
     return shared, run.records
 
+def _overlap_rows(section:str, what:str, # the table's section, and what "also picks" each query
+                 variant:dict, data_root, cycles:dict, # {data set: cycles (None: a whole run, 0: none)}
+                 twin_threads:int=None, after=None) -> list: # after(cfg, cycles, records) -> more rows
+    "`shared_queries` of B-Margin (CPU profile, seed 0) on each data set, as rows; a data set that cannot be loaded is a 'skipped' row."
+    rows = []
+    for ds, n in cycles.items():
+        if n == 0: continue
+        cfg = dict(dataset=ds, strategy='b-margin', profile='cpu', openness=0.6, seed=0, data_root=data_root)
+        try: shared, recs = shared_queries(cfg, variant, cycles=n, twin_threads=twin_threads)
+        except BualError as e:
+            rows.append(dict(section=section, name=f'{ds} skipped: {e}', engine=None, reference=None, unit='', ratio=None)); continue
+        rows.append(dict(section=section, name=f'{ds}: share of each query {what} also picks, cycles 0-{len(shared)-1}: '
+                         + ' '.join(f'{s:.0%}' for s in shared), engine=100 * min(shared), reference=None, unit='% (lowest)', ratio=None))
+        if after: rows += after(cfg, n, recs)
+    return rows
+
 def bench_bf16_queries(data_root=None, fashion_cycles:int=2, digits_cycles:int=None) -> list:
     "How many queried examples `--predict-bf16` changes (B-Margin, CPU profile, seed 0): digits' whole run, Fashion-MNIST's first cycles."
     from bual.loop import ActiveLearningRun
-    rows = []
-    for ds, cycles in (('digits', digits_cycles), ('fashion_mnist', fashion_cycles)):
-        if cycles == 0: continue
-        cfg = dict(dataset=ds, strategy='b-margin', profile='cpu', openness=0.6, seed=0, data_root=data_root)
-        try: shared, recs = shared_queries(cfg, dict(predict_bf16=True), cycles=cycles)
-        except BualError as e:
-            rows.append(dict(section='bf16 scoring', name=f'{ds} skipped: {e}', engine=None, reference=None, unit='', ratio=None)); continue
-        rows.append(dict(section='bf16 scoring', name=f'{ds}: share of each query float32 scoring also picks, cycles 0-{len(shared)-1}: '
-                         + ' '.join(f'{s:.0%}' for s in shared), engine=100 * min(shared), reference=None, unit='% (lowest)', ratio=None))
-        if cycles is None:   # a whole run: its accuracy against the float32 run's
-            ref = ActiveLearningRun(cfg, progress=False).run()['cycles']
-            rows.append(dict(section='bf16 scoring', name=f'{ds}: last-cycle accuracy, bf16 scoring vs float32', engine=recs[-1]['accuracy'],
-                             reference=ref[-1]['accuracy'], unit='', ratio=None))
-    return rows
+    def accuracy(cfg, cycles, recs):   # a whole run: its accuracy against the float32 run's
+        if cycles is not None: return []
+        ref = ActiveLearningRun(cfg, progress=False).run()['cycles']
+        return [dict(section='bf16 scoring', name=f"{cfg['dataset']}: last-cycle accuracy, bf16 scoring vs float32", engine=recs[-1]['accuracy'],
+                     reference=ref[-1]['accuracy'], unit='', ratio=None)]
+    return _overlap_rows('bf16 scoring', 'float32 scoring', dict(predict_bf16=True), data_root,
+                         {'digits': digits_cycles, 'fashion_mnist': fashion_cycles}, after=accuracy)
 
 def bench_thread_queries(data_root=None, fashion_cycles:int=3, digits_cycles:int=3) -> list:
     "How many queried examples change when only the CPU thread count of training changes (float32 both ways, B-Margin, seed 0)."
     threads = torch.get_num_threads()
     other = 1 if threads > 1 else 2
-    rows = []
-    for ds, cycles in (('digits', digits_cycles), ('fashion_mnist', fashion_cycles)):
-        if cycles == 0: continue
-        cfg = dict(dataset=ds, strategy='b-margin', profile='cpu', openness=0.6, seed=0, data_root=data_root)
-        try: shared, _ = shared_queries(cfg, {}, cycles=cycles, twin_threads=other)
-        except BualError as e:
-            rows.append(dict(section='summation order', name=f'{ds} skipped: {e}', engine=None, reference=None, unit='', ratio=None)); continue
-        rows.append(dict(section='summation order', name=f'{ds}: share of each query a twin trained with {other} CPU thread{"s" * (other > 1)} instead of {threads} '
-                         f'also picks, cycles 0-{len(shared)-1}: ' + ' '.join(f'{s:.0%}' for s in shared),
-                         engine=100 * min(shared), reference=None, unit='% (lowest)', ratio=None))
-    return rows
+    return _overlap_rows('summation order', f'a twin trained with {other} CPU thread{"s" * (other > 1)} instead of {threads}', {}, data_root,
+                         {'digits': digits_cycles, 'fashion_mnist': fashion_cycles}, twin_threads=other)
 
 # %% ../nbs/21_bench.ipynb #eedcf643
 def after_queries(run, n_known:int, n_unknown:int, precision:float=0.5, seed:int=0):

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from .core import BualError
 
 # %% auto #0
-__all__ = ['TrainConfig', 'crop_flip_padded', 'random_crop_flip', 'DeviceData', 'autocast', 'Diverged', 'LossWatch',
+__all__ = ['TrainConfig', 'crop_flip_padded', 'random_crop_flip', 'DeviceData', 'autocast', 'Diverged', 'LossWatch', 'model_name',
            'check_outputs', 'cross_entropy', 'same_targets', 'EagerStep', 'GraphedStep', 'fit', 'head_outputs',
            'predict', 'accuracy']
 
@@ -114,9 +114,13 @@ class LossWatch:
         if what: raise Diverged(f"{self.name} diverged in epoch {epoch} of {self.epochs} ({what}" + (f", learning rate {lr:g})" if lr is not None else ")"))
         self.bad = None
 
-def check_outputs(out:torch.Tensor, name:str):
-    "Raise `Diverged` if the outputs of model `name` are not all finite."
-    if not bool(torch.isfinite(out).all()): raise Diverged(f"{name} gives NaN or infinite outputs")
+def model_name(model:nn.Module) -> str:
+    "What errors call `model`: its `purpose` when the loop gave it one."
+    return getattr(model, 'purpose', 'the model')
+
+def check_outputs(out:torch.Tensor, model:nn.Module):
+    "Raise `Diverged` naming `model` if its outputs `out` are not all finite."
+    if not bool(torch.isfinite(out).all()): raise Diverged(f"{model_name(model)} gives NaN or infinite outputs")
 
 def cross_entropy(logits, y): return F.cross_entropy(logits, y)
 def same_targets(y, gen): return y
@@ -185,7 +189,7 @@ def fit(model:nn.Module, data:DeviceData,
     n_batches = math.ceil(n / bs)
     if n > 1 and n % bs == 1: n_batches -= 1  # BatchNorm cannot train on a batch of one
     if n <= 1: n_batches = 0
-    epoch, watch = 0, LossWatch(getattr(model, 'purpose', 'the model'), cfg.epochs)
+    epoch, watch = 0, LossWatch(model_name(model), cfg.epochs)
     try:
         for epoch in range(1, cfg.epochs + 1):
             model.train()
@@ -225,14 +229,14 @@ def predict(model:nn.Module, data:DeviceData, idx, cfg:TrainConfig,
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.predict_bf16):
             feats = [model.features(data.batch(idx[i:i+cfg.eval_batch_size])) for i in chunks]
         feats = torch.cat(feats).float() if feats else torch.zeros(0, getattr(model.backbone, 'n_features', model.n_out), device=dev)
-        check_outputs(feats, getattr(model, 'purpose', 'the model'))
+        check_outputs(feats, model)
         if output == 'features': return feats
         out = head_outputs(model, feats, cfg, 'logits' if output == 'logits+features' else output)
         return (out, feats) if output == 'logits+features' else out
     # no autocast, even when training uses bf16: these outputs decide the query, and bf16 rounding makes ties
     outs = [model(data.batch(idx[i:i+cfg.eval_batch_size])).float() for i in chunks]
     out = torch.cat(outs) if outs else torch.zeros(0, model.n_out, device=dev)
-    check_outputs(out, getattr(model, 'purpose', 'the model'))
+    check_outputs(out, model)
     return out.softmax(1) if output == 'probs' else out
 
 def accuracy(model, data:DeviceData, y:torch.Tensor, cfg:TrainConfig) -> float:
