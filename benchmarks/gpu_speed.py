@@ -7,8 +7,9 @@ FOLDER holds Fashion-MNIST's four IDX files (the Ray and compile parts run real 
 uses CIFAR-shaped synthetic data). Each part writes OUT/<part>.json as soon as it ends and prints its table, so a
 run cut short keeps what it finished (OUT must be new or empty). Settings (environment variables, defaults in brackets):
 
-- GRID_EPOCHS [5]: every Table 1 method runs two cycles at GRID_EPOCHS and at twice as many, and the line
-  through the two timings is continued to the paper's 100 epochs (`bual bench --grid`);
+- GRID_EPOCHS [5]: every Table 1 method runs two cycles at GRID_EPOCHS and at twice as many (CCAL's
+  contrastive encoders at a fifth of those), and the line through the two timings is continued to the
+  paper's 100 epochs (`bual bench --grid`);
 - RAY_EPOCHS [10], RAY_K [1,2,4]: each Ray sweep runs k two-cycle B-Margin runs at once on one GPU
   (`bual sweep --engine ray --gpus-per-run 1/k`), with 20% of the known examples labeled at the start and
   |D_sub| = 5000 so that training dominates; the aggregate rate counts the training images of every run over

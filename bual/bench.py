@@ -20,11 +20,11 @@ from .strategies import QueryContext
 from .registry import make_strategy
 
 # %% auto #0
-__all__ = ['ReferenceDataset', 'reference_loader', 'crop_offsets_and_flips', 'probe_image', 'synthetic_images', 'bench_data_path',
-           'bench_training', 'bench_scoring', 'bench_selection', 'training_seconds', 'bench_fashion_cycle',
-           'shared_queries', 'bench_bf16_queries', 'bench_thread_queries', 'after_queries', 'bench_paper_cycle',
-           'extrapolate', 'check_grid_epochs', 'table1_methods', 'two_cycles', 'bench_grid', 'machine_info',
-           'format_rows', 'run_bench']
+__all__ = ['RUN_ENCODER_METHODS', 'ReferenceDataset', 'reference_loader', 'crop_offsets_and_flips', 'probe_image',
+           'synthetic_images', 'bench_data_path', 'bench_training', 'bench_scoring', 'bench_selection',
+           'training_seconds', 'bench_fashion_cycle', 'shared_queries', 'bench_bf16_queries', 'bench_thread_queries',
+           'after_queries', 'bench_paper_cycle', 'extrapolate', 'check_grid_epochs', 'table1_methods', 'two_cycles',
+           'bench_grid', 'machine_info', 'format_rows', 'run_bench']
 
 # %% ../nbs/21_bench.ipynb #6a7e17c1
 class ReferenceDataset(torch.utils.data.Dataset):
@@ -313,14 +313,18 @@ def table1_methods() -> list:
     from bual.tables import METHOD_NAMES, PAPER_TABLE1
     return [m for m in METHOD_NAMES if ('cifar10', m, 0.6) in PAPER_TABLE1]
 
-def two_cycles(dev, strategy:str, epochs:int, data:ImageData, n_known:int, n_unknown:int, budget:int, sub_size:int, model:str=None) -> tuple:
-    "Wall seconds of the first two cycles of `strategy` from the set-up pools, every model trained for `epochs` epochs."
+RUN_ENCODER_METHODS = ('ccal', 'mqnet')  # their aux_epochs train contrastive encoders over the whole pool, once per run
+
+def two_cycles(dev, strategy:str, epochs:int, data:ImageData, n_known:int, n_unknown:int, budget:int, sub_size:int, model:str=None,
+               aux_epochs:int=None) -> list: # epochs of f_aux and the strategy's own models (default: `epochs`)
+    "The first two cycles of `strategy` from the set-up pools: per cycle, (seconds of f_aux and the strategy's own models, seconds of the rest)."
     from bual.loop import ActiveLearningRun
     run = ActiveLearningRun(data=data, openness=0.6, strategy=strategy, profile='paper', cycles=2, init_ratio=0.01, budget=budget,
-                            sub_size=sub_size, epochs=epochs, aux_epochs=epochs, nl_epochs=epochs, device=str(dev), progress=False,
-                            **({'model': model} if model else {}))
+                            sub_size=sub_size, epochs=epochs, aux_epochs=aux_epochs or epochs, nl_epochs=epochs, device=str(dev),
+                            progress=False, **({'model': model} if model else {}))
     after_queries(run, n_known, n_unknown)
-    return tuple(run.step()['time_total'] for _ in range(2))
+    recs = [run.step() for _ in range(2)]
+    return [(r['time_aux'] + r['time_strategy_models'], r['time_total'] - r['time_aux'] - r['time_strategy_models']) for r in recs]
 
 def bench_grid(dev, epochs:int=100, # epochs of every model (the paper's: 100); fewer are measured at `epochs` and twice as many, and extrapolated
                methods:list=None, # default: Table 1's twelve
@@ -339,10 +343,14 @@ def bench_grid(dev, epochs:int=100, # epochs of every model (the paper's: 100); 
     tag = '' if epochs == 100 else f', extrapolated from {epochs} and {2 * epochs} epochs'
     rows, run_seconds = [], []
     for m in methods:
-        timed = [two_cycles(dev, m, e, *setup) for e in counts]
-        first, later = timed[0] if len(timed) == 1 else (extrapolate(a, b, *counts) for a, b in zip(*timed))
+        encoders = m in RUN_ENCODER_METHODS and epochs != 100
+        aux_counts = [e // 5 for e in counts] if encoders else counts
+        timed = [two_cycles(dev, m, e, *setup, aux_epochs=a) for e, a in zip(counts, aux_counts)]
+        if len(timed) == 1: first, later = (sum(parts) for parts in timed[0])
+        else: first, later = (extrapolate(lo[0], hi[0], *aux_counts) + extrapolate(lo[1], hi[1], *counts) for lo, hi in zip(*timed))
         run_seconds.append(first + (cycles - 1) * later)
-        rows.append(dict(section='grid', name=f'{METHOD_NAMES.get(m, m)}: later cycles (reference: the first, with once-per-run work){tag}',
+        enc = f' (its encoders from {aux_counts[0]} and {aux_counts[1]} epochs)' if encoders else ''
+        rows.append(dict(section='grid', name=f'{METHOD_NAMES.get(m, m)}: later cycles (reference: the first, with once-per-run work){tag}{enc}',
                          engine=later, reference=first, unit='s/cycle', ratio=None))
         if progress: print(f'  {m}: {later:.1f} s/cycle, first {first:.1f} s', flush=True)
     n_runs = n_openness * n_seeds
