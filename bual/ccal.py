@@ -191,12 +191,13 @@ class CCAL(Strategy):
     def __init__(self, cfg:CCALConfig=None): self.cfg, self.features = cfg or CCALConfig(), None
     def pool_features(self, trainer):
         "Semantic (n, d) and distinctive (n, 4, d) features of every pool image, from encoders trained once per run."
-        if self.features is None:
-            idx, c = torch.arange(trainer.pool_size, device=trainer.device), self.cfg
-            sem = train_encoder(trainer, idx, trainer.cfg.aux_epochs, 'ccal_semantic', False, c)
-            dis = train_encoder(trainer, idx, trainer.cfg.aux_epochs, 'ccal_distinctive', True, c)
-            with trainer.timed(): self.features = (view_features(trainer, sem, idx, 1, c)[:, 0], view_features(trainer, dis, idx, 4, c))
+        if self.features is None: self.features = trainer.once_per_run('ccal_features', self.cfg, lambda: self._pool_features(trainer))
         return self.features
+    def _pool_features(self, trainer):
+        idx, c = torch.arange(trainer.pool_size, device=trainer.device), self.cfg
+        sem = train_encoder(trainer, idx, trainer.cfg.aux_epochs, 'ccal_semantic', False, c)
+        dis = train_encoder(trainer, idx, trainer.cfg.aux_epochs, 'ccal_distinctive', True, c)
+        return view_features(trainer, sem, idx, 1, c)[:, 0], view_features(trainer, dis, idx, 4, c)
     def select(self, ctx, b):
         sem, dis = self.pool_features(ctx.trainer)
         K, cand, lk = ctx.p_pos.shape[1], ctx.candidates, ctx.labeled_idx

@@ -6,7 +6,7 @@ Docs: https://bual-dev.github.io/bual/engine.html.md"""
 
 # %% ../nbs/04_engine.ipynb #247657bc
 from __future__ import annotations
-import contextlib, dataclasses, math
+import contextlib, dataclasses, hashlib, math
 from dataclasses import dataclass
 import torch
 import torch.nn as nn
@@ -73,6 +73,7 @@ class DeviceData:
         self.x = (F.pad(x, (pad,)*4) if augment and pad else x).to(self.device)
         self.scale = 1 / (torch.tensor(std, device=self.device).view(1, -1, 1, 1) * 255)
         self.bias = -torch.tensor(mean, device=self.device).view(1, -1, 1, 1) * 255 * self.scale
+        self._digest = None
     def __len__(self): return len(self.x)
     def batch(self, idx:torch.Tensor, gen:torch.Generator=None) -> torch.Tensor:
         "Normalised float images `idx`, augmented when `gen` is given and augmentation is on."
@@ -89,6 +90,14 @@ class DeviceData:
         "Normalise images in [0, 1] (from `images`, or generated) as `batch` does."
         return self._norm(torch.addcmul(self.bias, x * 255, self.scale))
     def _norm(self, xb): return xb.contiguous(memory_format=torch.channels_last) if self.channels_last else xb
+    def digest(self) -> str:
+        "A hash of the stored images and how batches are made from them: equal data, equal digest (a key for caches)."
+        if self._digest is None:
+            h = hashlib.blake2b(self.x.cpu().numpy().tobytes(), digest_size=16)
+            h.update(repr((self.scale.flatten().tolist(), self.bias.flatten().tolist(), self.augment, self.pad, self.size,
+                           self.channels_last)).encode())
+            self._digest = h.hexdigest()
+        return self._digest
 
 # %% ../nbs/04_engine.ipynb #68102558
 def autocast(device:torch.device, cfg:TrainConfig, cache:bool=True):

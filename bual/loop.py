@@ -6,7 +6,8 @@ Docs: https://bual-dev.github.io/bual/loop.html.md"""
 
 # %% ../nbs/15_loop.ipynb #bbe32123
 from __future__ import annotations
-import contextlib, copy, dataclasses, time, warnings
+import contextlib, copy, dataclasses, hashlib, os, time, warnings
+from . import __version__
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
@@ -88,6 +89,7 @@ class RunConfig:
     predict_bf16:bool = False       # score the pool (f_aux, f_p, RLNL snapshots) with backbones in bf16: faster on CPUs, changes a few picks
     data_root:str = None
     download:bool = False
+    cache_dir:str = None            # folder where runs share work that depends on the images and seed only (CCAL's, MQNet's encoders)
 
 def strategy_options(c:RunConfig) -> dict:
     "The options of a config that strategies may take."
@@ -103,7 +105,7 @@ def run_generator(c:RunConfig, purpose:str, cycle, device='cpu') -> torch.Genera
     return generator(derive_seed(c.seed, purpose, cycle), device)
 
 # these do not change what a run computes on a given device; a resumed run may change them
-RESUME_FREE = ('device', 'data_root', 'download', 'eval_batch_size', 'cuda_graphs', 'compile')
+RESUME_FREE = ('device', 'data_root', 'download', 'eval_batch_size', 'cuda_graphs', 'compile', 'cache_dir')
 
 # %% ../nbs/15_loop.ipynb #a0241956
 def resolve_config(cfg:RunConfig|dict|None=None, data:ImageData=None, **overrides) -> RunConfig:
@@ -239,6 +241,29 @@ class CycleTrainer:
     def generator(self, purpose:str, cycle=None):
         "The run's random source named `purpose` for `cycle` (default: this one)."
         return run_generator(self.cfg, purpose, self.cycle if cycle is None else cycle, self.device)
+
+    def once_per_run(self, name:str, # what `compute` makes, e.g. 'ccal_features'
+                     spec, # everything else it depends on (the strategy's settings), as its repr
+                     compute): # () -> tensors, from the images and `purpose`-named seeds of the run only
+        "`compute()`, or what a run with the same images, seed, model, `aux_epochs` and `spec` saved in `cfg.cache_dir`."
+        with self.timed():
+            if self.cfg.cache_dir is None: return compute()
+            path = Path(self.cfg.cache_dir)/f'{name}-{self._cache_key(name, spec)}.pt'
+            if path.exists():
+                try: return torch.load(path, map_location=self.device)
+                except Exception as e: raise BualError(f"cannot read {path} ({type(e).__name__}: {e}); delete it and it is computed again") from None
+            out = compute()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f'{path.name}.{os.getpid()}.tmp')
+            torch.save(out, tmp); os.replace(tmp, path)   # whole or absent, even with runs of a sweep writing at once
+            return out
+    def _cache_key(self, name, spec) -> str:
+        "What the work depends on: not the openness, the classes or the labels, which it never sees."
+        c = self.cfg
+        threads = torch.get_num_threads() if self.device.type == 'cpu' else None   # CPU results are bitwise per thread count
+        key = repr((name, repr(spec), self._data.digest(), tuple(self.image_shape), c.seed, c.model, c.aux_epochs, c.bf16,
+                    c.channels_last, self.device.type, threads, torch.__version__, __version__))
+        return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
 
 # %% ../nbs/15_loop.ipynb #b22bc201
 @dataclass

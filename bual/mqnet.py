@@ -94,11 +94,11 @@ class MQNet(Strategy):
 
     def pool_projections(self, trainer) -> torch.Tensor:
         "CSI projections of every pool image, from an encoder trained once per run on the whole pool."
-        if self.proj is None:
-            idx = torch.arange(trainer.pool_size, device=trainer.device)
-            enc = train_encoder(trainer, idx, trainer.cfg.aux_epochs, 'mqnet_csi', True, self.cfg.csi)
-            with trainer.timed(): self.proj = projections(trainer, enc, idx)
+        if self.proj is None: self.proj = trainer.once_per_run('mqnet_projections', self.cfg.csi, lambda: self._pool_projections(trainer))
         return self.proj
+    def _pool_projections(self, trainer):
+        idx = torch.arange(trainer.pool_size, device=trainer.device)
+        return projections(trainer, train_encoder(trainer, idx, trainer.cfg.aux_epochs, 'mqnet_csi', True, self.cfg.csi), idx)
 
     def meta_network(self, ctx) -> QueryNet:
         "Φ trained on the last query (ctx.state): target −log p_y for its known examples, 0 for its unknown ones."

@@ -151,7 +151,7 @@ def run_sweep(grid_path, out, engine:str='local', workers:int=2, retries:int=1, 
     if engine not in ('local', 'ray'): raise BualError(f"unknown engine {engine!r}; choose 'local' or 'ray'")
     out = Path(out).resolve(); out.mkdir(parents=True, exist_ok=True)
     (out/'grid.yaml').write_text(Path(grid_path).read_text())
-    todo = [(out/n, r) for n, r in zip(names, runs) if not is_done(out/n)]
+    todo = [(out/n, {'cache_dir': str(out/'cache'), **r}) for n, r in zip(names, runs) if not is_done(out/n)]  # runs share encoders
     summary = dict(total=len(runs), skipped=len(runs) - len(todo), done=0, failed={})
     bar = tqdm(total=len(runs), initial=summary['skipped'], desc='sweep runs', disable=not progress)
     def show():

@@ -51,6 +51,17 @@ def test_second_sweep_does_no_work(grid, reference):
     assert p.returncode == 0 and '4 already finished, 0 done now' in p.stdout
     assert done_times(reference) == before
 
+def test_sweep_runs_share_encoders(tmp_path):
+    "Runs that differ only in openness train CCAL's encoders once: one file in OUT/cache, which both runs name as their cache."
+    g = tmp_path/'g.yaml'
+    g.write_text("grid:\n  openness: [0.4, 0.6]\nfixed:\n  dataset: digits\n  strategy: ccal\n  cycles: 1\n  epochs: 2\n  aux_epochs: 2\n")
+    p = bual('sweep', g, '--out', tmp_path/'s', '--workers', '1', timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    cache = (tmp_path/'s'/'cache').resolve()
+    assert [f.name.split('-')[0] for f in cache.iterdir()] == ['ccal_features']
+    runs = sorted((tmp_path/'s').glob('openness=*'))
+    assert [json.loads((d/'config.json').read_text())['cache_dir'] for d in runs] == [str(cache)] * 2
+
 def test_bad_grid_is_rejected_before_any_run(tmp_path):
     g = tmp_path/'g.yaml'; g.write_text("grid:\n  strategy: [random, bald]\n")
     p = bual('sweep', g, '--out', tmp_path/'s')
