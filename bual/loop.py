@@ -251,11 +251,14 @@ class CycleTrainer:
             path = Path(self.cfg.cache_dir)/f'{name}-{self._cache_key(name, spec)}.pt'
             if path.exists():
                 try: return torch.load(path, map_location=self.device)
-                except Exception as e: raise BualError(f"cannot read {path} ({type(e).__name__}: {e}); delete it and it is computed again") from None
+                except Exception as e:
+                    why = (str(e).strip().splitlines() or [''])[0]
+                    raise BualError(f"cannot read {path} ({type(e).__name__}: {why}); delete it and it is computed again") from None
             out = compute()
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f'{path.name}.{os.getpid()}.tmp')
-            torch.save(out, tmp); os.replace(tmp, path)   # whole or absent, even with runs of a sweep writing at once
+            try: torch.save(out, tmp); os.replace(tmp, path)   # whole or absent, even with runs of a sweep writing at once
+            finally: tmp.unlink(missing_ok=True)
             return out
     def _cache_key(self, name, spec) -> str:
         "What the work depends on: not the openness, the classes or the labels, which it never sees."
