@@ -93,7 +93,7 @@ class DeviceData:
     def digest(self) -> str:
         "A hash of the stored images and how batches are made from them: equal data, equal digest (a key for caches)."
         if self._digest is None:
-            h = hashlib.blake2b(self.x.cpu().numpy().tobytes(), digest_size=16)
+            h = hashlib.blake2b(self.x.cpu().contiguous().numpy(), digest_size=16)   # the array's buffer: no copy on the CPU
             h.update(repr((self.scale.flatten().tolist(), self.bias.flatten().tolist(), self.augment, self.pad, self.size,
                            self.channels_last)).encode())
             self._digest = h.hexdigest()

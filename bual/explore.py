@@ -7,6 +7,7 @@ Docs: https://bual-dev.github.io/bual/explore.html.md"""
 # %% ../nbs/20_explore.ipynb #1d32d12a
 from __future__ import annotations
 import io, json, math, warnings
+from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 import pandas as pd
@@ -119,7 +120,9 @@ class Explorer:
     def run_config(self) -> dict:
         "The configuration of the run **Look inside** replays: the 'look at' strategy, chosen seed (or the first)."
         row = self._run_row(0)
-        return {**{k: _plain(row[k]) for k in CONFIG_COLS if k in row}, 'device': 'auto'}
+        cfg = {**{k: _plain(row[k]) for k in CONFIG_COLS if k in row}, 'device': 'auto'}
+        if cfg.get('cache_dir') and not Path(cfg['cache_dir']).is_dir(): cfg['cache_dir'] = None   # results copied from elsewhere
+        return cfg
 
     def probe(self, cycle:int=None):
         "(run, probe) of the chosen run at `cycle` (default: the slider's), replayed in memory with the recorded CPU threads, and cached."

@@ -6,7 +6,7 @@ Docs: https://bual-dev.github.io/bual/loop.html.md"""
 
 # %% ../nbs/15_loop.ipynb #bbe32123
 from __future__ import annotations
-import contextlib, copy, dataclasses, hashlib, os, time, warnings
+import contextlib, copy, dataclasses, hashlib, os, time, uuid, warnings
 from . import __version__
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
@@ -192,12 +192,18 @@ def separation_metrics(pr, # the cycle's `CycleProbe`
     return m
 
 # %% ../nbs/15_loop.ipynb #013d425d
+def _wait_for(lock_file):
+    "Hold an exclusive lock on an open file, waiting while another process holds it (released when the file closes)."
+    try: import fcntl
+    except ImportError: return   # no flock (Windows): two runs may then compute the same work at once
+    fcntl.flock(lock_file, fcntl.LOCK_EX)
+
 class CycleTrainer:
     "Trains and runs one cycle's models (f_p, f_aux, a strategy's own) through the engine, on images only; times itself."
     def __init__(self, data:DeviceData, cfg:RunConfig, image_shape, cycle:int):
         # holds the images, the config and plain values only: nothing here leads back to the run or its oracle
         self._data, self.cfg, self.image_shape, self.cycle = data, cfg, image_shape, cycle
-        self.time, self.device, self._timing = 0.0, data.device, False
+        self.time, self.device, self._timing, self.reused = 0.0, data.device, False, []   # reused: what once_per_run read back
     @property
     def pool_size(self): return len(self._data)
 
@@ -249,23 +255,29 @@ class CycleTrainer:
         with self.timed():
             if self.cfg.cache_dir is None: return compute()
             path = Path(self.cfg.cache_dir)/f'{name}-{self._cache_key(name, spec)}.pt'
-            if path.exists():
-                try: return torch.load(path, map_location=self.device)
-                except Exception as e:
-                    why = (str(e).strip().splitlines() or [''])[0]
-                    raise BualError(f"cannot read {path} ({type(e).__name__}: {why}); delete it and it is computed again") from None
-            out = compute()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f'{path.name}.{os.getpid()}.tmp')
-            try: torch.save(out, tmp); os.replace(tmp, path)   # whole or absent, even with runs of a sweep writing at once
-            finally: tmp.unlink(missing_ok=True)
-            return out
+            try: path.parent.mkdir(parents=True, exist_ok=True); lock = open(path.with_name(path.name + '.lock'), 'a')
+            except OSError as e:
+                warnings.warn(f"cache folder {path.parent} cannot be used ({e.strerror or e}); computing {name} without it")
+                return compute()
+            with lock:
+                _wait_for(lock)   # a run computing the same work right now finishes it first; this one then reads it
+                if path.exists():
+                    try: out = torch.load(path, map_location=self.device, weights_only=True)
+                    except Exception as e: warnings.warn(f"{path} is unreadable ({type(e).__name__}); computing {name} again")
+                    else: self.reused.append(name); return out
+                out = compute()
+                tmp = path.with_name(f'{path.name}.{uuid.uuid4().hex}.tmp')
+                try: torch.save(out, tmp); os.replace(tmp, path)   # whole or absent
+                except OSError as e: warnings.warn(f"cannot save {name} in {path.parent} ({e.strerror or e}); the run goes on without it")
+                finally: tmp.unlink(missing_ok=True)
+                return out
     def _cache_key(self, name, spec) -> str:
         "What the work depends on: not the openness, the classes or the labels, which it never sees."
-        c = self.cfg
-        threads = torch.get_num_threads() if self.device.type == 'cpu' else None   # CPU results are bitwise per thread count
+        c, dev = self.cfg, self.device
+        # the same numbers need the same kernels: CPU results are bitwise per instruction set and thread count
+        hw = (torch.backends.cpu.get_cpu_capability(), torch.get_num_threads()) if dev.type == 'cpu' else torch.cuda.get_device_name(dev)
         key = repr((name, repr(spec), self._data.digest(), tuple(self.image_shape), c.seed, c.model, c.aux_epochs, c.bf16,
-                    c.channels_last, self.device.type, threads, torch.__version__, __version__))
+                    c.channels_last, dev.type, hw, torch.__version__, __version__))
         return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
 
 # %% ../nbs/15_loop.ipynb #b22bc201
@@ -459,6 +471,7 @@ def _cycle(self:ActiveLearningRun):
     t['time_select'] -= trainer.time
     t['time_strategy_models'] = trainer.time
     nl = {} if rlnl is None else dict(nl_snapshots=rlnl.n_snapshots, nl_epochs_run=rlnl.epochs, time_rlnl_snapshots=rlnl.snapshot_seconds)
+    if trainer.reused: nl['reused_from_cache'] = ' '.join(trainer.reused)   # its time_strategy_models is a read, not the work
     as_np = lambda x: None if x is None else x.cpu().numpy()
     probe = CycleProbe(cyc, as_np(s['cand']), as_np(s['dropped']), query, lk, lu, acc, s['p_pos'], s['p_unknown'], f_p, f_aux, f_n,
                        s['aux_filter'], as_np(sub), rlnl, s['p_pos_dropped'], ctx.new_state)
@@ -470,7 +483,7 @@ def cycle_record(pr:CycleProbe, # the cycle as it happened
                  K:int, counts:dict, # pool sizes before the query (`Pools.counts`)
                  queried_known_before:int, n_known_unlabeled0:int, # for recall: known examples queried in earlier cycles, and unlabeled at the start
                  known_cand:np.ndarray, known_dropped:np.ndarray, known_sub:np.ndarray|None, # ground truth of what was scored, read after selection
-                 measure:str, nl:dict, times:dict) -> dict: # the strategy's uncertainty measure, RLNL's counts, the phases' timings
+                 measure:str, nl:dict, times:dict) -> dict: # the strategy's uncertainty measure, RLNL's counts (and what was read from the cache), the phases' timings
     "The record of one cycle: pool sizes, accuracy, query precision and recall, separation metrics, RLNL counts and timings."
     n_known = int((labels < K).sum())
     rec = dict(cycle=pr.cycle, n_labeled_known=counts['n_labeled_known'], n_labeled_unknown=counts['n_labeled_unknown'],

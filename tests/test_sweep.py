@@ -58,9 +58,11 @@ def test_sweep_runs_share_encoders(tmp_path):
     p = bual('sweep', g, '--out', tmp_path/'s', '--workers', '1', timeout=600)
     assert p.returncode == 0, p.stderr[-3000:]
     cache = (tmp_path/'s'/'cache').resolve()
-    assert [f.name.split('-')[0] for f in cache.iterdir()] == ['ccal_features']
+    assert [f.name.split('-')[0] for f in cache.glob('*.pt')] == ['ccal_features']
     runs = sorted((tmp_path/'s').glob('openness=*'))
     assert [json.loads((d/'config.json').read_text())['cache_dir'] for d in runs] == [str(cache)] * 2
+    reused = [json.loads((d/'results.json').read_text())['cycles'][0].get('reused_from_cache') for d in runs]
+    assert reused == [None, 'ccal_features'], reused   # one worker: the first run trains, the second reads
 
 def test_bad_grid_is_rejected_before_any_run(tmp_path):
     g = tmp_path/'g.yaml'; g.write_text("grid:\n  strategy: [random, bald]\n")
