@@ -18,8 +18,8 @@ from .runfolder import RunFolder, write_json_atomic, run_folders, readable_rows
 
 # %% auto #0
 __all__ = ['parse_grid', 'varying_keys', 'run_name', 'load_grid', 'experiment_notebook', 'al_run_parameters', 'is_done',
-           'execute_run', 'run_sweep', 'print_summary', 'experiments', 'notebook_parameters', 'run_experiment',
-           'collect']
+           'execute_run', 'child_threads', 'run_sweep', 'print_summary', 'experiments', 'notebook_parameters',
+           'run_experiment', 'collect']
 
 # %% ../nbs/17_sweep.ipynb #ca2e1a8f
 _TYPES = {f.name: f.type if isinstance(f.type, str) else f.type.__name__ for f in fields(RunConfig)}
@@ -118,13 +118,20 @@ def _tail(text, n=5): return ' | '.join(l for l in text.strip().splitlines()[-n:
 
 _CHILDREN, _STOPPING, _CHILDREN_LOCK = set(), threading.Event(), threading.Lock()   # the local engine's running children
 
-def _local_run(run_dir, params, retries):
+def child_threads(workers:int) -> int|None:
+    "CPU threads for each of `workers` runs at once: the cores this process may use, shared out (None: OMP_NUM_THREADS is set, and rules)."
+    if os.environ.get('OMP_NUM_THREADS'): return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    return max(1, cores // max(1, workers))
+
+def _local_run(run_dir, params, retries, threads:int=None):
     err = ''
+    env = None if threads is None else {**os.environ, 'OMP_NUM_THREADS': str(threads)}
     for attempt in range(retries + 1):
         with _CHILDREN_LOCK:   # no child starts once the sweep is stopping
             if _STOPPING.is_set(): raise RuntimeError('stopped')
             p = subprocess.Popen([sys.executable, '-c', 'from bual.sweep import _child; _child()', str(run_dir), json.dumps(params)],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
             _CHILDREN.add(p)
         try: out, errs = p.communicate()
         finally: _CHILDREN.discard(p)
@@ -167,7 +174,8 @@ def run_sweep(grid_path, out, engine:str='local', workers:int=2, retries:int=1, 
         _STOPPING.clear()
         pool = ThreadPoolExecutor(max(1, workers))
         try:
-            futs = {pool.submit(_local_run, d, r, retries): d.name for d, r in todo}
+            threads = child_threads(workers)   # runs at once do not fight over the cores (each would take them all)
+            futs = {pool.submit(_local_run, d, r, retries, threads): d.name for d, r in todo}
             for f in as_completed(futs):
                 try: f.result(); note(futs[f], True)
                 except Exception as e: note(futs[f], False, str(e)[-500:])
