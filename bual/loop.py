@@ -196,7 +196,8 @@ def _wait_for(lock_file):
     "Hold an exclusive lock on an open file, waiting while another process holds it (released when the file closes)."
     try: import fcntl
     except ImportError: return   # no flock (Windows): two runs may then compute the same work at once
-    fcntl.flock(lock_file, fcntl.LOCK_EX)
+    try: fcntl.flock(lock_file, fcntl.LOCK_EX)
+    except OSError as e: warnings.warn(f"cannot lock {lock_file.name} ({e.strerror or e}); another run may compute the same work at once")
 
 class CycleTrainer:
     "Trains and runs one cycle's models (f_p, f_aux, a strategy's own) through the engine, on images only; times itself."
@@ -268,7 +269,8 @@ class CycleTrainer:
                 out = compute()
                 tmp = path.with_name(f'{path.name}.{uuid.uuid4().hex}.tmp')
                 try: torch.save(out, tmp); os.replace(tmp, path)   # whole or absent
-                except OSError as e: warnings.warn(f"cannot save {name} in {path.parent} ({e.strerror or e}); the run goes on without it")
+                except (OSError, RuntimeError) as e:   # torch's writer reports a full disk as a RuntimeError
+                    warnings.warn(f"cannot save {name} in {path.parent} ({(str(e).strip().splitlines() or [''])[0]}); the run goes on without it")
                 finally: tmp.unlink(missing_ok=True)
                 return out
     def _cache_key(self, name, spec) -> str:

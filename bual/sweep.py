@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import fields
 from pathlib import Path
 import pandas as pd
+import torch
 from tqdm.auto import tqdm
 from .core import BualError
 from .loop import RunConfig, resolve_config
@@ -119,10 +120,9 @@ def _tail(text, n=5): return ' | '.join(l for l in text.strip().splitlines()[-n:
 _CHILDREN, _STOPPING, _CHILDREN_LOCK = set(), threading.Event(), threading.Lock()   # the local engine's running children
 
 def child_threads(workers:int) -> int|None:
-    "CPU threads for each of `workers` runs at once: the cores this process may use, shared out (None: OMP_NUM_THREADS is set, and rules)."
-    if os.environ.get('OMP_NUM_THREADS'): return None
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
-    return max(1, cores // max(1, workers))
+    "CPU threads for each of `workers` runs at once: one run's share of PyTorch's threads (None: the user set OMP/MKL_NUM_THREADS)."
+    if os.environ.get('OMP_NUM_THREADS') or os.environ.get('MKL_NUM_THREADS'): return None
+    return max(1, torch.get_num_threads() // max(1, workers))   # PyTorch's default: the physical cores this process may use
 
 def _local_run(run_dir, params, retries, threads:int=None):
     err = ''

@@ -34,7 +34,7 @@ def committed_run(table, strategy, openness, seed, variant):
 def config_of(row):
     from bual.tables import CONFIG_COLS
     plain = lambda v: None if isinstance(v, float) and math.isnan(v) else (v.item() if hasattr(v, 'item') else v)
-    return {k: plain(row[k]) for k in CONFIG_COLS if k in row.index}
+    return {**{k: plain(row[k]) for k in CONFIG_COLS if k in row.index}, 'cache_dir': None}   # computed afresh, not read back
 
 @pytest.mark.parametrize('table,strategy,openness,seed,variant', CASES, ids=[f"{c[1]}-{c[2]}-{c[3]}{'-' + c[0] if c[4] else ''}" for c in CASES])
 def test_committed_run_reproduces_bitwise(table, strategy, openness, seed, variant):
@@ -47,7 +47,8 @@ def test_committed_run_reproduces_bitwise(table, strategy, openness, seed, varia
     assert p.returncode == 0, p.stderr[-2000:]
     rerun = pd.DataFrame(run_rows(json.loads(p.stdout.strip().splitlines()[-1]), 'rerun'))
     assert 'query_precision' in rerun and 'r_next' not in rerun        # today's names, on both sides
-    metrics = [c for c in committed.columns if c in rerun.columns and not c.startswith('time') and c not in ('run', 'variant', 'cpu_threads')]
+    metrics = [c for c in committed.columns if c in rerun.columns and not c.startswith('time')
+               and c not in ('run', 'variant', 'cpu_threads', 'cache_dir', 'reused_from_cache')]
     assert {'accuracy', 'n_query_known', 'cycle'} <= set(metrics)
     for m in metrics:
         if committed[m].isna().all(): continue  # not recorded yet when the committed run was made

@@ -46,10 +46,11 @@ def test_local_sweep_completes_and_collects(reference):
     assert len(pd.read_csv(reference/'results.csv')) == 12
 
 def test_local_runs_share_the_cores(reference):
-    "Each of the 2 workers' runs gets half the cores as CPU threads (or OMP_NUM_THREADS when set), not all of them."
+    "Each of the 2 workers' runs gets half of PyTorch's threads (or OMP_NUM_THREADS when set), not all of them."
     from bual.runfolder import RunFolder
+    from bual.sweep import child_threads
     env = os.environ.get('OMP_NUM_THREADS')
-    expected = int(env) if env else max(1, len(os.sched_getaffinity(0)) // 2)
+    expected = int(env) if env else child_threads(2)
     for d in sorted(x for x in reference.iterdir() if (x/'results.json').exists()):
         assert set(RunFolder(d).threads().values()) == {expected}, d.name
 
