@@ -6,12 +6,12 @@ Docs: https://bual-dev.github.io/bual/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #c094a6c1
 from __future__ import annotations
-import contextlib, zlib
+import contextlib, sys, zlib
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['BualError', 'check', 'derive_seed', 'generator', 'sync', 'cpu_threads', 'markdown_table']
+__all__ = ['BualError', 'check', 'derive_seed', 'generator', 'sync', 'cpu_threads', 'hold_lock', 'markdown_table']
 
 # %% ../nbs/00_core.ipynb #7c67654e
 class BualError(ValueError):
@@ -50,6 +50,17 @@ def cpu_threads(n:int=None):
     try:
         with threadpool_limits(int(n)): yield
     finally: torch.set_num_threads(before)
+
+# %% ../nbs/00_core.ipynb #e3062605
+def hold_lock(f, # an open file; the lock goes when it is closed (or the process ends)
+              waiting:str=None): # said on stderr when another process holds the lock and this one waits
+    "Hold an exclusive lock on `f`, waiting while another process holds it (nothing where flock is missing: Windows)."
+    try: import fcntl
+    except ImportError: return
+    try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if waiting: print(waiting, file=sys.stderr, flush=True)
+        fcntl.flock(f, fcntl.LOCK_EX)
 
 # %% ../nbs/00_core.ipynb #c9fbcc2f
 def markdown_table(header:list, # column titles

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .core import BualError, check, derive_seed, generator, sync
+from .core import BualError, check, derive_seed, generator, sync, hold_lock
 from .data import ImageData, load_dataset
 from .pools import Oracle, Pools, make_split
 from .models import make_model, ARCHS
@@ -192,13 +192,6 @@ def separation_metrics(pr, # the cycle's `CycleProbe`
     return m
 
 # %% ../nbs/15_loop.ipynb #013d425d
-def _wait_for(lock_file):
-    "Hold an exclusive lock on an open file, waiting while another process holds it (released when the file closes)."
-    try: import fcntl
-    except ImportError: return   # no flock (Windows): two runs may then compute the same work at once
-    try: fcntl.flock(lock_file, fcntl.LOCK_EX)
-    except OSError as e: warnings.warn(f"cannot lock {lock_file.name} ({e.strerror or e}); another run may compute the same work at once")
-
 class CycleTrainer:
     "Trains and runs one cycle's models (f_p, f_aux, a strategy's own) through the engine, on images only; times itself."
     def __init__(self, data:DeviceData, cfg:RunConfig, image_shape, cycle:int):
@@ -261,7 +254,8 @@ class CycleTrainer:
                 warnings.warn(f"cache folder {path.parent} cannot be used ({e.strerror or e}); computing {name} without it")
                 return compute()
             with lock:
-                _wait_for(lock)   # a run computing the same work right now finishes it first; this one then reads it
+                try: hold_lock(lock)   # a run computing the same work right now finishes it first; this one then reads it
+                except OSError as e: warnings.warn(f"cannot lock {lock.name} ({e.strerror or e}); another run may compute the same work at once")
                 if path.exists():
                     try: out = torch.load(path, map_location=self.device, weights_only=True)
                     except Exception as e: warnings.warn(f"{path} is unreadable ({type(e).__name__}); computing {name} again")

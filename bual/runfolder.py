@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 from fastcore.basics import patch
-from .core import BualError, check
+from .core import BualError, check, hold_lock
 
 # %% auto #0
 __all__ = ['RENAMED', 'DROPPED', 'ADDED_OPTIONS', 'STATE_KEYS', 'upgrade_record', 'upgrade_table', 'write_json_atomic',
@@ -117,14 +117,9 @@ class RunFolder:
         "Hold an exclusive lock on the folder while this process lives: another process on it waits its turn."
         key = str(self.path.resolve())
         if key in _HELD_LOCKS: return  # this process holds it already
-        try: import fcntl
-        except ImportError: return  # no flock (Windows): one process per folder is then the user's care
         self.path.mkdir(parents=True, exist_ok=True)
         f = open(self.path/'.lock', 'a')
-        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"bual: waiting for the other process running in {self.path}", file=sys.stderr, flush=True)
-            fcntl.flock(f, fcntl.LOCK_EX)
+        hold_lock(f, f"bual: waiting for the other process running in {self.path}")   # without flock (Windows) the user's care
         _HELD_LOCKS[key] = f
 
 # %% ../nbs/14_runfolder.ipynb #5b179aaf
