@@ -18,7 +18,10 @@ run cut short keeps what it finished (OUT must be new or empty). Settings (envir
   (cold), one more with the cache the cold run left (warm), each in its own process; a paper run (8 cycles,
   100 epochs) is extrapolated from the last cycle, when every model has been compiled;
 - CYCLE_EPOCHS [100]: the paper-scale CIFAR-10-shaped cycle of `bual bench --device cuda`, alone (after
-  the change to float32 predictions, which the H100 figures of 2026-11-26 predate).
+  the change to float32 predictions, which the H100 figures of 2026-11-26 predate), then the same cycle
+  with `--overlap` (f_aux and the scoring passes on CUDA streams of their own, beside f_p and f_n): its
+  wall time and the share of its query the plain cycle also picks. If it pays, `overlap` becomes the
+  default on CUDA.
 
 The ray part needs Ray (`pip install ray`, or the package's `ray` extra).
 

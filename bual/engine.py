@@ -6,17 +6,17 @@ Docs: https://bual-dev.github.io/bual/engine.html.md"""
 
 # %% ../nbs/04_engine.ipynb #247657bc
 from __future__ import annotations
-import contextlib, dataclasses, hashlib, math
+import collections, contextlib, dataclasses, hashlib, math, time
 from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import BualError
+from .core import BualError, sync
 
 # %% auto #0
-__all__ = ['TrainConfig', 'crop_flip_padded', 'random_crop_flip', 'DeviceData', 'autocast', 'Diverged', 'LossWatch', 'model_name',
-           'check_outputs', 'cross_entropy', 'same_targets', 'EagerStep', 'GraphedStep', 'fit', 'head_outputs',
-           'predict', 'accuracy']
+__all__ = ['WAIT', 'TrainConfig', 'crop_flip_padded', 'random_crop_flip', 'DeviceData', 'autocast', 'Diverged', 'LossWatch',
+           'model_name', 'check_outputs', 'cross_entropy', 'same_targets', 'EagerStep', 'GraphedStep', 'fit_steps',
+           'drain', 'fit', 'head_outputs', 'predict', 'accuracy', 'Channel', 'run_tasks', 'Spans']
 
 # %% ../nbs/04_engine.ipynb #0700adf3
 @dataclass
@@ -174,7 +174,7 @@ class GraphedStep:
         self.graph.replay()
         return self.loss
 
-def fit(model:nn.Module, data:DeviceData,
+def fit_steps(model:nn.Module, data:DeviceData,
         idx:torch.Tensor, # training examples (indices into data)
         y:torch.Tensor, # their labels (whatever `target_fn` expects)
         cfg:TrainConfig, gen:torch.Generator, # the random source of data order, augmentation and targets
@@ -182,7 +182,7 @@ def fit(model:nn.Module, data:DeviceData,
         target_fn=same_targets, # target_fn(y_batch, gen) -> targets, computed outside the (graphed) step
         on_epoch_end=None, # callback(epoch) -> True to stop early
         frozen:nn.Module=None): # a submodule kept in eval mode and not trained
-    "Train `model` with SGD for `cfg.epochs` epochs over `idx`; returns the epochs run."
+    "`fit` as a generator that yields after each step (for `run_tasks`); returns the epochs run."
     dev = data.device
     model.to(dev)
     if data.channels_last: model.to(memory_format=torch.channels_last)
@@ -211,11 +211,23 @@ def fit(model:nn.Module, data:DeviceData,
                     if graphed is None: graphed = GraphedStep(fwd, opt, loss_fn, cfg, xb, tb)
                     watch(graphed(xb, tb))
                 else: watch(eager(xb, tb))
+                yield
             watch.check(epoch, cfg.lr, model)
             if on_epoch_end is not None and on_epoch_end(epoch): break
     finally:
         if frozen is not None: frozen.requires_grad_(True)
     return epoch
+
+def drain(steps):
+    "Run the generator `steps` to its end; returns what it returns."
+    while True:
+        try: next(steps)
+        except StopIteration as e: return e.value
+
+def fit(model:nn.Module, data:DeviceData, idx, y, cfg:TrainConfig, gen:torch.Generator, loss_fn=cross_entropy,
+        target_fn=same_targets, on_epoch_end=None, frozen:nn.Module=None):
+    "Train `model` with SGD for `cfg.epochs` epochs over `idx` (see `fit_steps` for the arguments); returns the epochs run."
+    return drain(fit_steps(model, data, idx, y, cfg, gen, loss_fn, target_fn, on_epoch_end, frozen))
 
 # %% ../nbs/04_engine.ipynb #79bc4294
 @torch.no_grad()
@@ -253,3 +265,74 @@ def accuracy(model, data:DeviceData, y:torch.Tensor, cfg:TrainConfig) -> float:
     cfg = dataclasses.replace(cfg, predict_bf16=False)
     pred = predict(model, data, torch.arange(len(data), device=data.device), cfg, 'logits').argmax(1)
     return (pred == y.to(data.device)).float().mean().item()
+
+# %% ../nbs/04_engine.ipynb #a05927ce
+WAIT = object()   # what a task yields while the `Channel` it reads is empty
+
+def _tensors(v):
+    "The tensors in `v`: a tensor, a module's parameters and buffers, or those in a dict, list or tuple."
+    if isinstance(v, torch.Tensor): yield v
+    elif isinstance(v, nn.Module): yield from v.parameters(); yield from v.buffers()
+    elif isinstance(v, dict): yield from (t for x in v.values() for t in _tensors(x))
+    elif isinstance(v, (list, tuple)): yield from (t for x in v for t in _tensors(x))
+
+class Channel:
+    "Values one task gives another, in order; on CUDA the taker's stream waits for the work that made each."
+    def __init__(self, device): self.dev, self.items = torch.device(device), collections.deque()
+    def put(self, value):
+        "Hand over `value`, made by the work queued so far on the current stream."
+        event = None
+        if self.dev.type == 'cuda': event = torch.cuda.Event(); event.record()
+        self.items.append((value, event))
+    def get(self):
+        "The next value (`yield from` it inside a task): waits while there is none."
+        while not self.items: yield WAIT
+        value, event = self.items.popleft()
+        if event is not None:
+            stream = torch.cuda.current_stream(self.dev)
+            stream.wait_event(event)
+            for t in _tensors(value):   # memory freed by the giver is not reused before this stream is done with it
+                if t.is_cuda: t.record_stream(stream)
+        return value
+
+def run_tasks(tasks:list, # generators: each yields after a unit of work (`WAIT` while it waits) and returns its result
+              device, overlap:bool=False) -> list:
+    "Run `tasks` to their ends: each until it waits, in turn; or, with `overlap`, one step of each in turn, each on its own CUDA stream."
+    dev = torch.device(device)
+    streams = [torch.cuda.Stream(dev) if dev.type == 'cuda' and overlap else None for _ in tasks]
+    for s in streams:
+        if s is not None: s.wait_stream(torch.cuda.current_stream(dev))
+    results, live = [None] * len(tasks), list(range(len(tasks)))
+    while live:
+        moved = False
+        for i in list(live):
+            with torch.cuda.stream(streams[i]) if streams[i] is not None else contextlib.nullcontext():
+                while True:
+                    try: out = next(tasks[i])
+                    except StopIteration as e: results[i] = e.value; live.remove(i); moved = True; break
+                    if out is WAIT: break
+                    moved = True
+                    if overlap: break
+        if not moved: raise RuntimeError('every task waits for another')
+    for s in streams:
+        if s is not None: torch.cuda.current_stream(dev).wait_stream(s)
+    return results
+
+class Spans:
+    "Seconds of named pieces of work on the stream that ran each (CUDA events; the clock on a CPU); `seconds` reads them."
+    def __init__(self, device): self.dev, self.marks = torch.device(device), []
+    @contextlib.contextmanager
+    def __call__(self, key:str):
+        start = self._now()
+        try: yield
+        finally: self.marks.append((key, start, self._now()))
+    def _now(self):
+        if self.dev.type != 'cuda': return time.perf_counter()
+        e = torch.cuda.Event(enable_timing=True); e.record()
+        return e
+    def seconds(self) -> dict:
+        "Each name's seconds, summed over its spans (waits for the device)."
+        sync(self.dev)
+        out = {}
+        for key, a, b in self.marks: out[key] = out.get(key, 0.0) + (a.elapsed_time(b) / 1000 if self.dev.type == 'cuda' else b - a)
+        return out

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from .core import sync
-from .engine import TrainConfig, DeviceData, fit, predict, head_outputs
+from .engine import TrainConfig, DeviceData, fit_steps, drain, predict, head_outputs
 
 # %% auto #0
 __all__ = ['complementary_labels', 'nl_loss', 'complementary_targets', 'FixedStop', 'StableStop', 'OracleStop', 'RLNLResult',
-           'run_rlnl']
+           'SnapshotMean', 'new_f_n', 'snapshot_probs', 'train_f_n', 'run_rlnl']
 
 # %% ../nbs/05_rlnl.ipynb #a632cb4c
 def complementary_labels(y:torch.Tensor, # labels in 0..K-1 for labeled examples, -1 for unlabeled ones
@@ -78,6 +78,47 @@ class RLNLResult:
     p_neg_extra:torch.Tensor = None  # P^- on `extra` (None without)
     snapshot_seconds:float = 0.0     # wall time of the snapshots' passes (the rest of RLNL's time is training f_n)
 
+class SnapshotMean:
+    "The running mean of f_n's snapshots, which becomes P^-, with each snapshot's confidence and that of the mean so far."
+    def __init__(self): self.total, self.count, self.at, self.conf, self.avg_conf, self.seconds = 0, 0, [], [], [], 0.0
+    def add(self, epoch:int, # NL epochs trained before the snapshot
+            p:torch.Tensor) -> torch.Tensor: # its probabilities: candidates, then `extra`
+        "Add a snapshot; returns the mean so far."
+        self.total, self.count = self.total + p, self.count + 1
+        mean = self.total / self.count
+        self.at.append(epoch); self.conf.append(p.max(1).values); self.avg_conf.append(mean.max(1).values)
+        return mean
+    def result(self, n_cand:int, epochs:int, extra:bool) -> RLNLResult:
+        "P^- on the first `n_cand` rows (and on the rest when `extra`), after `epochs` NL epochs."
+        p_neg = self.total / self.count
+        return RLNLResult(p_neg[:n_cand], self.count, epochs, self.at, torch.stack(self.conf), torch.stack(self.avg_conf),
+                          p_neg[n_cand:] if extra else None, snapshot_seconds=self.seconds)
+
+def new_f_n(f_p, K:int, head_seed:int):
+    "f_n before any NL epoch: a copy of f_p's backbone with a new K-way head seeded by `head_seed`."
+    f_n = f_p.with_new_head(K, seed=head_seed)
+    f_n.purpose = 'f_n (RLNL)'
+    return f_n
+
+def snapshot_probs(f_n, data:DeviceData, measured:list, # index tensors: the candidates, then `extra`
+                   cfg:TrainConfig, features=None): # f_p's features on `measured`, while f_n's head is untrained
+    "f_n's probabilities on each set of `measured` in turn: one call per set, so the candidates' values never depend on `extra`."
+    if features is not None: return torch.cat([head_outputs(f_n, f, cfg) for f in features])  # the same numbers as a pass
+    return torch.cat([predict(f_n, data, m, cfg) for m in measured])
+
+def train_f_n(f_n, data:DeviceData, labeled_idx, labeled_y, sub_idx, K:int, cfg:TrainConfig, gen:torch.Generator,
+              snapshot_every:int, # m
+              on_snapshot, # on_snapshot(epoch) -> True to stop; called before the first NL epoch and after every m-th
+              train_backbone:bool=True):
+    "NL epochs on D_l^kno (true labels excluded) and D_sub, as a generator of steps (`fit_steps`); returns the epochs run."
+    dev = data.device
+    idx = torch.cat([torch.as_tensor(labeled_idx, device=dev), torch.as_tensor(sub_idx, device=dev)])
+    y = torch.cat([torch.as_tensor(labeled_y, device=dev), torch.full((len(sub_idx),), -1, device=dev, dtype=torch.long)])
+    if on_snapshot(0): return 0   # the first snapshot is taken before any NL epoch
+    return (yield from fit_steps(f_n, data, idx, y, cfg, gen, loss_fn=nl_loss, target_fn=complementary_targets(K),
+                                 on_epoch_end=lambda e: e % snapshot_every == 0 and on_snapshot(e),
+                                 frozen=None if train_backbone else f_n.backbone))
+
 def run_rlnl(f_p, data:DeviceData,
              labeled_idx, labeled_y, # D_l^kno and its labels
              sub_idx, # D_sub: unlabeled examples drawn uniformly from all of D_u
@@ -91,29 +132,14 @@ def run_rlnl(f_p, data:DeviceData,
              features=None): # f_p's features on `candidates` (then `extra`), as `predict` gives them: the first snapshot without a pass
     "Train the RLNL model f_n and return `(RLNLResult, f_n)`."
     dev = data.device
-    stop = stop or FixedStop()
-    f_n = f_p.with_new_head(K, seed=head_seed).to(dev)
-    f_n.purpose = 'f_n (RLNL)'
-    idx = torch.cat([torch.as_tensor(labeled_idx, device=dev), torch.as_tensor(sub_idx, device=dev)])
-    y = torch.cat([torch.as_tensor(labeled_y, device=dev), torch.full((len(sub_idx),), -1, device=dev, dtype=torch.long)])
+    stop, mean = stop or FixedStop(), SnapshotMean()
+    f_n = new_f_n(f_p, K, head_seed).to(dev)
     measured = [torch.as_tensor(candidates, device=dev)] + ([] if extra is None else [torch.as_tensor(extra, device=dev)])
     n_cand = len(measured[0])
-    total, count, at, conf, avg_conf, seconds = 0, 0, [], [], [], 0.0
     def snapshot(epoch):
-        nonlocal total, count, seconds
         sync(dev); t0 = time.perf_counter()
-        if epoch == 0 and features is not None:  # the untrained head on f_p's backbone: the same numbers as a pass over the pool
-            p = torch.cat([head_outputs(f_n, f, cfg) for f in features])
-        else: p = torch.cat([predict(f_n, data, m, cfg) for m in measured])  # one call per set: the candidates' values never depend on `extra`
-        total, count = total + p, count + 1
-        at.append(epoch); conf.append(p.max(1).values); avg_conf.append((total / count).max(1).values)
-        sync(dev); seconds += time.perf_counter() - t0
-        return stop(total[:n_cand] / count)
-    epochs = 0
-    if not snapshot(0):  # the first snapshot is taken before any NL epoch
-        epochs = fit(f_n, data, idx, y, cfg, gen, loss_fn=nl_loss, target_fn=complementary_targets(K),
-                     on_epoch_end=lambda e: e % snapshot_every == 0 and snapshot(e),
-                     frozen=None if train_backbone else f_n.backbone)
-    p_neg = total / count
-    return RLNLResult(p_neg[:n_cand], count, epochs, at, torch.stack(conf), torch.stack(avg_conf),
-                      None if extra is None else p_neg[n_cand:], snapshot_seconds=seconds), f_n
+        p_mean = mean.add(epoch, snapshot_probs(f_n, data, measured, cfg, features if epoch == 0 else None))
+        sync(dev); mean.seconds += time.perf_counter() - t0
+        return stop(p_mean[:n_cand])
+    epochs = drain(train_f_n(f_n, data, labeled_idx, labeled_y, sub_idx, K, cfg, gen, snapshot_every, snapshot, train_backbone))
+    return mean.result(n_cand, epochs, extra is not None), f_n
