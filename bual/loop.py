@@ -6,7 +6,8 @@ Docs: https://bual-dev.github.io/bual/loop.html.md"""
 
 # %% ../nbs/15_loop.ipynb #bbe32123
 from __future__ import annotations
-import contextlib, copy, dataclasses, hashlib, os, time, uuid, warnings
+import contextlib, copy, dataclasses, hashlib, time, warnings
+from types import SimpleNamespace
 from . import __version__
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
@@ -14,7 +15,7 @@ import numpy as np
 import torch
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .core import BualError, check, derive_seed, generator, sync, hold_lock
+from .core import BualError, check, derive_seed, generator, sync
 from .data import ImageData, load_dataset
 from .pools import Oracle, Pools, make_split
 from .models import make_model, ARCHS
@@ -23,7 +24,7 @@ from .engine import (TrainConfig, DeviceData, fit_steps, drain, predict, accurac
 from .rlnl import run_rlnl, RLNLResult, FixedStop, StableStop, OracleStop, SnapshotMean, new_f_n, snapshot_probs, train_f_n
 from .strategies import QueryContext, MODES, top_b, uncertainty, open_set_targets
 from .registry import make_strategy
-from .runfolder import RunFolder
+from .runfolder import RunFolder, load_or_compute
 
 # %% auto #0
 __all__ = ['PROTOCOL', 'PROFILES', 'PROFILE_OVERRIDES', 'NL_STOPS', 'RESUME_FREE', 'RunConfig', 'strategy_options',
@@ -254,25 +255,9 @@ class CycleTrainer:
         "`compute()`, or what a run with the same images, seed, model, `aux_epochs` and `spec` saved in `cfg.cache_dir`."
         with self.timed():
             if self.cfg.cache_dir is None: return compute()
-            path = Path(self.cfg.cache_dir)/f'{name}-{self._cache_key(name, spec)}.pt'
-            try: path.parent.mkdir(parents=True, exist_ok=True); lock = open(path.with_name(path.name + '.lock'), 'a')
-            except OSError as e:
-                warnings.warn(f"cache folder {path.parent} cannot be used ({e.strerror or e}); computing {name} without it")
-                return compute()
-            with lock:
-                try: hold_lock(lock)   # a run computing the same work right now finishes it first; this one then reads it
-                except OSError as e: warnings.warn(f"cannot lock {lock.name} ({e.strerror or e}); another run may compute the same work at once")
-                if path.exists():
-                    try: out = torch.load(path, map_location=self.device, weights_only=True)
-                    except Exception as e: warnings.warn(f"{path} is unreadable ({type(e).__name__}); computing {name} again")
-                    else: self.reused.append(name); return out
-                out = compute()
-                tmp = path.with_name(f'{path.name}.{uuid.uuid4().hex}.tmp')
-                try: torch.save(out, tmp); os.replace(tmp, path)   # whole or absent
-                except (OSError, RuntimeError) as e:   # torch's writer reports a full disk as a RuntimeError
-                    warnings.warn(f"cannot save {name} in {path.parent} ({(str(e).strip().splitlines() or [''])[0]}); the run goes on without it")
-                finally: tmp.unlink(missing_ok=True)
-                return out
+            out, read = load_or_compute(Path(self.cfg.cache_dir)/f'{name}-{self._cache_key(name, spec)}.pt', compute, self.device, name)
+            if read: self.reused.append(name)
+            return out
     def _cache_key(self, name, spec) -> str:
         "What the work depends on: not the openness, the classes or the labels, which it never sees."
         c, dev = self.cfg, self.device
@@ -424,14 +409,14 @@ def _score_candidates(self:ActiveLearningRun, trainer:CycleTrainer, f_p, f_aux, 
     return s
 
 @patch
-def _context(self:ActiveLearningRun, tr:CycleTrainer, f_p, s:dict, lk, lu, lk_t, lk_y, trainer:CycleTrainer, cycle:int) -> QueryContext:
-    "What the strategy sees: candidates, scores, r, the labeled pools, a generator, its `trainer` and state (and f_p's features if it asks)."
-    ctx = QueryContext(candidates=s['cand'], p_pos=s['p_pos'], p_unknown=s['p_unknown'], r=self.r, labeled_idx=lk_t, labeled_y=lk_y,
-                       unknown_idx=torch.as_tensor(lu, device=self.dev), generator=self._gen('select', cycle), trainer=trainer,
+def _context(self:ActiveLearningRun, f_p, s:dict, w) -> QueryContext:
+    "What the strategy sees: candidates, scores, r, the labeled pools, a generator, its trainer and state (and f_p's features if it asks)."
+    ctx = QueryContext(candidates=s['cand'], p_pos=s['p_pos'], p_unknown=s['p_unknown'], r=self.r, labeled_idx=w.lk_t, labeled_y=w.lk_y,
+                       unknown_idx=torch.as_tensor(w.lu, device=self.dev), generator=self._gen('select', w.cycle), trainer=w.trainer,
                        state=copy.deepcopy(self.strategy_state))
     if self.strategy.uses_features:
-        ctx.feat_cand = tr.predict(f_p, s['cand'], 'features') if self.cfg.predict_bf16 else s['feat']  # float32 features
-        ctx.feat_labeled = tr.predict(f_p, np.concatenate([lk, lu]), 'features')
+        ctx.feat_cand = w.tr.predict(f_p, s['cand'], 'features') if self.cfg.predict_bf16 else s['feat']  # float32 features
+        ctx.feat_labeled = w.tr.predict(f_p, np.concatenate([w.lk, w.lu]), 'features')
     return ctx
 
 # %% ../nbs/15_loop.ipynb #19360c7e
@@ -462,91 +447,82 @@ def _rlnl(self:ActiveLearningRun, f_p, ctx:QueryContext, unl_t, s:dict, lk_t, lk
 
 # %% ../nbs/15_loop.ipynb #d0bcc363
 @patch
-def _train_f_n_ahead(self:ActiveLearningRun, f_p, unl_t, lk_t, lk_y, cycle:int, snaps:Channel):
-    "f_n trained before the candidates are known (fixed stop): each snapshot's weights go to `snaps`; returns (f_n, D_sub)."
+def _train_f_n_ahead(self:ActiveLearningRun, f_p, w):
+    "f_n trained before the candidates are known (fixed stop): each snapshot's weights go to `w.snaps`; returns (f_n, D_sub)."
     c = self.cfg
-    f_n, sub = new_f_n(f_p, self.K, derive_seed(c.seed, 'init_f_n', cycle)).to(self.dev), self._d_sub(unl_t, cycle)
+    f_n, sub = new_f_n(f_p, self.K, derive_seed(c.seed, 'init_f_n', w.cycle)).to(self.dev), self._d_sub(w.unl_t, w.cycle)
     def hand_over(epoch):
-        snaps.put((epoch, {k: v.clone() for k, v in f_n.state_dict().items()}))
+        w.snaps.put((epoch, {k: v.clone() for k, v in f_n.state_dict().items()}))
         return False
-    epochs = yield from train_f_n(f_n, self.train_data, lk_t, lk_y, sub, self.K, self._rlnl_tc(), self._gen('rlnl', cycle),
+    epochs = yield from train_f_n(f_n, self.train_data, w.lk_t, w.lk_y, sub, self.K, self._rlnl_tc(), self._gen('rlnl', w.cycle),
                                   c.snapshot_every, hand_over, c.nl_train_backbone)
-    snaps.put((None, epochs))
+    w.snaps.put((None, epochs))
     return f_n, sub
 
 @patch
-def _measure_snapshots(self:ActiveLearningRun, f_p, s:dict, snaps:Channel, spans:Spans):
+def _measure_snapshots(self:ActiveLearningRun, f_p, s:dict, w):
     "P^- from the snapshots `_train_f_n_ahead` hands over, measured on the candidates (and the dropped, with `measure_pool`)."
     extra = s['p_pos_dropped'] is not None
     measured, features = [s['cand']] + ([s['dropped']] if extra else []), [s['feat']] + ([s['feat_dropped']] if extra else [])
     mean, f_eval, tc = SnapshotMean(), new_f_n(f_p, self.K, 0).to(self.dev), self._rlnl_tc()   # f_eval: a model to load each snapshot into
     while True:
-        epoch, state = yield from snaps.get()
+        epoch, state = yield from w.snaps.get()
         if epoch is None: return mean.result(len(s['cand']), state, extra)   # `state`: the NL epochs run
-        with spans('time_rlnl_snapshots'):
+        with w.spans('time_rlnl_snapshots'):
             f_eval.load_state_dict(state)
             mean.add(epoch, snapshot_probs(f_eval, self.train_data, measured, tc, features if epoch == 0 else None))
         yield
 
 # %% ../nbs/15_loop.ipynb #71af88dc
-@contextlib.contextmanager
-def _timed(times:dict, key:str, dev):
-    "Add the block's wall time, device work included, to `times[key]`."
-    t0 = time.perf_counter()
-    try: yield
-    finally: sync(dev); times[key] = time.perf_counter() - t0
-
 @patch
-def _classifier_task(self:ActiveLearningRun, tr, spans, lk_t, lk_y, unl_t, cycle, got_f_p:Channel, got_scores:Channel, snaps):
-    "f_p, then f_n: ahead of the scores when `snaps` takes the snapshots, else once the scores are in; returns (f_p, accuracy, (RLNL, f_n, D_sub))."
-    with spans('time_fp'): f_p, acc = yield from self._train_classifier(tr, lk_t, lk_y)
-    got_f_p.put(f_p)
+def _classifier_task(self:ActiveLearningRun, w):
+    "f_p, then f_n: ahead of the scores when `w.snaps` takes the snapshots, else once the scores are in; returns (f_p, accuracy, (RLNL, f_n, D_sub))."
+    with w.spans('time_fp'): f_p, acc = yield from self._train_classifier(w.tr, w.lk_t, w.lk_y)
+    w.f_p.put(f_p)
     if not self.strategy.uses_rlnl: return f_p, acc, (None, None, None)
-    if snaps is not None:
-        with spans('time_rlnl'): f_n, sub = yield from self._train_f_n_ahead(f_p, unl_t, lk_t, lk_y, cycle, snaps)
+    if w.snaps is not None:
+        with w.spans('time_rlnl'): f_n, sub = yield from self._train_f_n_ahead(f_p, w)
         return f_p, acc, (None, f_n, sub)
-    s, ctx = yield from got_scores.get()
-    with spans('time_rlnl'): rl = self._rlnl(f_p, ctx, unl_t, s, lk_t, lk_y, cycle)
+    s, ctx = yield from w.scores.get()
+    with w.spans('time_rlnl'): rl = self._rlnl(f_p, ctx, w.unl_t, s, w.lk_t, w.lk_y, w.cycle)
     return f_p, acc, rl
 
 @patch
-def _detector_task(self:ActiveLearningRun, tr, spans, lk, lu, lk_t, lk_y, unl_t, cycle, trainer, got_f_p:Channel, got_scores:Channel, snaps):
+def _detector_task(self:ActiveLearningRun, w):
     "f_aux, then (with f_p) the candidates, scores and the strategy's context, then any snapshots; returns (f_aux, scores, context, RLNL or None)."
-    with spans('time_aux'): f_aux = yield from self._train_detector(tr, lk_t, lk_y, lu)
-    f_p = yield from got_f_p.get()
-    with spans('time_score'):
-        s = self._score_candidates(tr, f_p, f_aux, unl_t, cycle)
-        ctx = self._context(tr, f_p, s, lk, lu, lk_t, lk_y, trainer, cycle)
-    got_scores.put((s, ctx))
-    rlnl = None if snaps is None else (yield from self._measure_snapshots(f_p, s, snaps, spans))
+    with w.spans('time_aux'): f_aux = yield from self._train_detector(w.tr, w.lk_t, w.lk_y, w.lu)
+    f_p = yield from w.f_p.get()
+    with w.spans('time_score'):
+        s = self._score_candidates(w.tr, f_p, f_aux, w.unl_t, w.cycle)
+        ctx = self._context(f_p, s, w)
+    w.scores.put((s, ctx))
+    rlnl = None if w.snaps is None else (yield from self._measure_snapshots(f_p, s, w))
     return f_aux, s, ctx, rlnl
 
 @patch
 def _cycle(self:ActiveLearningRun):
     "Train, score and select for the next cycle without asking the oracle: (probe, timings, RLNL counts)."
-    c, cyc, dev, pools = self.cfg, self.next_cycle, self.dev, self.pools
-    lk, lu, unl = pools.labeled_known(), pools.labeled_unknown(), pools.unlabeled()
-    lk_t, lk_y = torch.as_tensor(lk, device=dev), torch.as_tensor(pools.labels[lk], device=dev)
-    unl_t = torch.as_tensor(unl, device=dev)
-    run_trainer, trainer, spans, got_f_p, got_scores = self._trainer(cyc, timing=False), self._trainer(cyc), Spans(dev), Channel(dev), Channel(dev)
-    snaps = Channel(dev) if c.overlap and self.strategy.uses_rlnl and c.nl_stop == 'fixed' else None
+    c, dev, pools = self.cfg, self.dev, self.pools
+    lk, lu = pools.labeled_known(), pools.labeled_unknown()
+    w = SimpleNamespace(   # what the two tasks share: the pools, the trainers, the timings and the channels between them
+        cycle=self.next_cycle, lk=lk, lu=lu, lk_t=torch.as_tensor(lk, device=dev), lk_y=torch.as_tensor(pools.labels[lk], device=dev),
+        unl_t=torch.as_tensor(pools.unlabeled(), device=dev), tr=self._trainer(self.next_cycle, timing=False), trainer=self._trainer(self.next_cycle),
+        spans=Spans(dev), f_p=Channel(dev), scores=Channel(dev), snaps=Channel(dev) if c.overlap and self.strategy.uses_rlnl and c.nl_stop == 'fixed' else None)
     t0 = time.perf_counter()
-    (f_p, acc, (rlnl, f_n, sub)), (f_aux, s, ctx, rlnl_ahead) = run_tasks(
-        [self._classifier_task(run_trainer, spans, lk_t, lk_y, unl_t, cyc, got_f_p, got_scores, snaps),
-         self._detector_task(run_trainer, spans, lk, lu, lk_t, lk_y, unl_t, cyc, trainer, got_f_p, got_scores, snaps)], dev, c.overlap)
-    t = dict(time_fp=0.0, time_aux=0.0, time_score=0.0, time_rlnl=0.0) | spans.seconds()
+    (f_p, acc, (rlnl, f_n, sub)), (f_aux, s, ctx, rlnl_ahead) = run_tasks([self._classifier_task(w), self._detector_task(w)], dev, c.overlap)
+    t = dict(time_fp=0.0, time_aux=0.0, time_score=0.0, time_rlnl=0.0) | w.spans.seconds()
     if rlnl_ahead is not None:   # its snapshots were timed on their own stream: part of RLNL's time
         rlnl, rlnl_ahead.snapshot_seconds = rlnl_ahead, t.pop('time_rlnl_snapshots', 0.0)
         t['time_rlnl'] += rlnl.snapshot_seconds
     if rlnl is not None: ctx.p_neg = rlnl.p_neg
-    with _timed(t, 'time_select', dev): query = self.strategy.select(ctx, c.budget).cpu().numpy()
-    t['time_select'] -= trainer.time
-    t['time_strategy_models'] = trainer.time
+    t1 = time.perf_counter()
+    query = self.strategy.select(ctx, c.budget).cpu().numpy()   # .cpu() waits for the device
+    t['time_select'], t['time_strategy_models'] = time.perf_counter() - t1 - w.trainer.time, w.trainer.time
     if c.overlap: t['time_total'] = time.perf_counter() - t0   # the phases ran side by side: the cycle's wall time, not their sum
     nl = {} if rlnl is None else dict(nl_snapshots=rlnl.n_snapshots, nl_epochs_run=rlnl.epochs, time_rlnl_snapshots=rlnl.snapshot_seconds)
-    if trainer.reused: nl['reused_from_cache'] = ' '.join(trainer.reused)   # its time_strategy_models is a read, not the work
+    if w.trainer.reused: nl['reused_from_cache'] = ' '.join(w.trainer.reused)   # its time_strategy_models is a read, not the work
     as_np = lambda x: None if x is None else x.cpu().numpy()
-    probe = CycleProbe(cyc, as_np(s['cand']), as_np(s['dropped']), query, lk, lu, acc, s['p_pos'], s['p_unknown'], f_p, f_aux, f_n,
+    probe = CycleProbe(w.cycle, as_np(s['cand']), as_np(s['dropped']), query, lk, lu, acc, s['p_pos'], s['p_unknown'], f_p, f_aux, f_n,
                        s['aux_filter'], as_np(sub), rlnl, s['p_pos_dropped'], ctx.new_state)
     return probe, t, nl
 

@@ -6,7 +6,7 @@ Docs: https://bual-dev.github.io/bual/runfolder.html.md"""
 
 # %% ../nbs/14_runfolder.ipynb #6c100014
 from __future__ import annotations
-import json, os, sys
+import json, os, sys, uuid, warnings
 from pathlib import Path
 import pandas as pd
 import torch
@@ -16,7 +16,7 @@ from .core import BualError, check, hold_lock
 # %% auto #0
 __all__ = ['RENAMED', 'DROPPED', 'ADDED_OPTIONS', 'STATE_KEYS', 'upgrade_record', 'upgrade_table', 'write_json_atomic',
            'provenance', 'run_rows', 'trace_rows', 'read_table', 'RunFolder', 'load_results', 'run_folders',
-           'readable_rows']
+           'readable_rows', 'load_or_compute']
 
 # %% ../nbs/14_runfolder.ipynb #a0b98958
 RENAMED = {'precision': 'query_precision', 'recall': 'query_recall',
@@ -232,3 +232,27 @@ def readable_rows(folders, rows_of, skipped:list=None) -> list:
             print(f"bual: warning: skipping {f.path}: {e}", file=sys.stderr, flush=True)
             if skipped is not None: skipped.append(f.path)
     return rows
+
+# %% ../nbs/14_runfolder.ipynb #48b6ec5b
+def load_or_compute(path:Path, # the file that holds, or will hold, the result
+                    compute, # () -> tensors
+                    device, # where the result is loaded to
+                    what:str): # what it is, for the warnings
+    "The tensors saved at `path`, or `compute()` saved there, computed once among runs asking at the same time: (result, read back)."
+    try: path.parent.mkdir(parents=True, exist_ok=True); lock = open(path.with_name(path.name + '.lock'), 'a')
+    except OSError as e:
+        warnings.warn(f"cache folder {path.parent} cannot be used ({e.strerror or e}); computing {what} without it")
+        return compute(), False
+    with lock:
+        try: hold_lock(lock)   # a run computing the same work right now finishes it first; this one then reads it
+        except OSError as e: warnings.warn(f"cannot lock {lock.name} ({e.strerror or e}); another run may compute the same work at once")
+        if path.exists():
+            try: return torch.load(path, map_location=device, weights_only=True), True
+            except Exception as e: warnings.warn(f"{path} is unreadable ({type(e).__name__}); computing {what} again")
+        out = compute()
+        tmp = path.with_name(f'{path.name}.{uuid.uuid4().hex}.tmp')
+        try: torch.save(out, tmp); os.replace(tmp, path)   # whole or absent
+        except (OSError, RuntimeError) as e:   # torch's writer reports a full disk as a RuntimeError
+            warnings.warn(f"cannot save {what} in {path.parent} ({(str(e).strip().splitlines() or [''])[0]}); the run goes on without it")
+        finally: tmp.unlink(missing_ok=True)
+        return out, False
