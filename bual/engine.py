@@ -274,6 +274,7 @@ def _tensors(v):
     if isinstance(v, torch.Tensor): yield v
     elif isinstance(v, nn.Module): yield from v.parameters(); yield from v.buffers()
     elif isinstance(v, dict): yield from (t for x in v.values() for t in _tensors(x))
+    elif dataclasses.is_dataclass(v) and not isinstance(v, type): yield from _tensors(vars(v))
     elif isinstance(v, (list, tuple)): yield from (t for x in v for t in _tensors(x))
 
 class Channel:
@@ -282,7 +283,7 @@ class Channel:
     def put(self, value):
         "Hand over `value`, made by the work queued so far on the current stream."
         event = None
-        if self.dev.type == 'cuda': event = torch.cuda.Event(); event.record()
+        if self.dev.type == 'cuda': event = torch.cuda.Event(); event.record(torch.cuda.current_stream(self.dev))
         self.items.append((value, event))
     def get(self):
         "The next value (`yield from` it inside a task): waits while there is none."
@@ -303,19 +304,25 @@ def run_tasks(tasks:list, # generators: each yields after a unit of work (`WAIT`
     for s in streams:
         if s is not None: s.wait_stream(torch.cuda.current_stream(dev))
     results, live = [None] * len(tasks), list(range(len(tasks)))
-    while live:
-        moved = False
-        for i in list(live):
-            with torch.cuda.stream(streams[i]) if streams[i] is not None else contextlib.nullcontext():
-                while True:
-                    try: out = next(tasks[i])
-                    except StopIteration as e: results[i] = e.value; live.remove(i); moved = True; break
-                    if out is WAIT: break
-                    moved = True
-                    if overlap: break
-        if not moved: raise RuntimeError('every task waits for another')
-    for s in streams:
-        if s is not None: torch.cuda.current_stream(dev).wait_stream(s)
+    try:
+        while live:
+            moved = False
+            for i in list(live):
+                with torch.cuda.stream(streams[i]) if streams[i] is not None else contextlib.nullcontext():
+                    while True:
+                        try: out = next(tasks[i])
+                        except StopIteration as e: results[i] = e.value; live.remove(i); moved = True; break
+                        if out is WAIT: break
+                        moved = True
+                        if overlap: break
+            if not moved: raise RuntimeError('every task waits for another')
+    finally:   # the caller's stream goes on after the tasks' work, and their results' memory waits for its use of them
+        main = torch.cuda.current_stream(dev) if dev.type == 'cuda' else None
+        for s in streams:
+            if s is not None: main.wait_stream(s)
+        if main is not None and any(s is not None for s in streams):
+            for t in _tensors(results):
+                if t.is_cuda: t.record_stream(main)
     return results
 
 class Spans:
@@ -328,7 +335,7 @@ class Spans:
         finally: self.marks.append((key, start, self._now()))
     def _now(self):
         if self.dev.type != 'cuda': return time.perf_counter()
-        e = torch.cuda.Event(enable_timing=True); e.record()
+        e = torch.cuda.Event(enable_timing=True); e.record(torch.cuda.current_stream(self.dev))
         return e
     def seconds(self) -> dict:
         "Each name's seconds, summed over its spans (waits for the device)."

@@ -88,7 +88,7 @@ class RunConfig:
     channels_last:bool = True       # channels-last memory format
     cuda_graphs:bool = True         # replay training steps as CUDA graphs (CUDA only)
     compile:bool = False            # torch.compile the models (instead of CUDA graphs)
-    overlap:bool = False            # train f_aux and score the pool beside f_p and f_n, on CUDA streams of their own (the same numbers)
+    overlap:bool = False            # train f_aux and score the pool beside f_p and f_n on CUDA streams of their own (on a CPU: the work interleaved)
     predict_bf16:bool = False       # score the pool (f_aux, f_p, RLNL snapshots) with backbones in bf16: faster on CPUs, changes a few picks
     data_root:str = None
     download:bool = False
@@ -518,7 +518,7 @@ def _cycle(self:ActiveLearningRun):
     t1 = time.perf_counter()
     query = self.strategy.select(ctx, c.budget).cpu().numpy()   # .cpu() waits for the device
     t['time_select'], t['time_strategy_models'] = time.perf_counter() - t1 - w.trainer.time, w.trainer.time
-    if c.overlap: t['time_total'] = time.perf_counter() - t0   # the phases ran side by side: the cycle's wall time, not their sum
+    t['time_total'] = time.perf_counter() - t0   # the cycle's wall time: with overlap the phases ran side by side
     nl = {} if rlnl is None else dict(nl_snapshots=rlnl.n_snapshots, nl_epochs_run=rlnl.epochs, time_rlnl_snapshots=rlnl.snapshot_seconds)
     if w.trainer.reused: nl['reused_from_cache'] = ' '.join(w.trainer.reused)   # its time_strategy_models is a read, not the work
     as_np = lambda x: None if x is None else x.cpu().numpy()
@@ -540,7 +540,7 @@ def cycle_record(pr:CycleProbe, # the cycle as it happened
                query_precision=n_known / len(pr.query), query_recall=(queried_known_before + n_known) / max(n_known_unlabeled0, 1),
                n_candidates=len(pr.candidates), n_dropped_unknown=pr.n_dropped, aux_filter=pr.aux_filter,
                **separation_metrics(pr, known_cand, known_dropped, known_sub, measure), **nl, **times)
-    rec.setdefault('time_total', sum(times.values()))   # overlapped phases give the wall time instead
+    rec.setdefault('time_total', sum(times.values()))   # the loop gives the cycle's wall time; without it, the phases' sum
     return rec
 
 # %% ../nbs/15_loop.ipynb #6df22e7f
