@@ -28,7 +28,7 @@ The ray part needs Ray (`pip install ray`, or the package's `ray` extra).
 On a machine without CUDA it runs everything on the CPU at toy sizes (digits, CPU profile, no fractional GPUs):
 a check of the script, not figures.
 """
-import argparse, json, os, subprocess, sys, tempfile, time
+import argparse, json, os, subprocess, sys, tempfile, time, traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,15 +151,22 @@ if __name__ == '__main__':
     ap.add_argument('out')
     ap.add_argument('--parts', default=','.join(PARTS))
     a = ap.parse_args()
+    unknown = set(a.parts.split(',')) - set(PARTS)
+    if unknown: ap.error(f"unknown part(s) {', '.join(sorted(unknown))}; choose from {', '.join(PARTS)}")
     out = Path(a.out)
     if out.exists() and any(out.iterdir()): sys.exit(f"gpu_speed.py: {out} is not empty; give a new folder (finished sweeps and runs there would be skipped)")
     out.mkdir(parents=True, exist_ok=True)
     print(torch.__version__, torch.cuda.get_device_name() if CUDA else 'no CUDA device: the CPU, toy sizes', flush=True)
+    failed = []
     for name in a.parts.split(','):
         t = time.perf_counter()
         print(f'[{name}]', flush=True)
-        res = PARTS[name](out)
+        try: res = PARTS[name](out)
+        except Exception as e:   # one part's failure must not cost the others their (scarce) GPU time
+            traceback.print_exc(); failed.append(name)
+            res = dict(error=f'{type(e).__name__}: {e}')
         res['part_s'] = time.perf_counter() - t
         (out/f'{name}.json').write_text(json.dumps(res, indent=1, default=str))
-        print(f'[{name}] done in {res["part_s"]:.0f} s', flush=True)
-    print('ALL PARTS OK')
+        print(f'[{name}] {"FAILED" if "error" in res else "done"} in {res["part_s"]:.0f} s', flush=True)
+    print(f'PARTS FAILED: {", ".join(failed)}' if failed else 'ALL PARTS OK')
+    sys.exit(1 if failed else 0)

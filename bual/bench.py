@@ -296,14 +296,17 @@ def bench_paper_cycle(dev, epochs:int=100, n_known:int=3200, n_unknown:int=3000,
         after_queries(run, n_known, n_unknown)
         t = time.perf_counter(); rec = run.step()
         return rec, time.perf_counter() - t, run.last_query
-    if overlap: cycle(True, 5)   # kernels chosen and compiled, graphs' memory pools: what the first cycle of a process pays
+    if overlap: cycle(False, 5)   # kernels chosen and compiled: what the first cycle of a process pays, paid before either is timed
     rec, wall, query = cycle(False, epochs)
     tag = f'{epochs}/{epochs}/{epochs} epochs' + ('' if epochs == 100 else f' (x{100/epochs:.0f} for the paper estimate)')
     rows = [dict(section='paper cycle', name=f'CIFAR-10-shaped cycle, {tag}: {k}', engine=rec[f'time_{v}'], reference=None, unit='s', ratio=None)
             for k, v in (('f_p', 'fp'), ('f_aux', 'aux'), ('scoring', 'score'), ('RLNL', 'rlnl'), ('selection', 'select'))]
     rows.append(dict(section='paper cycle', name=f'CIFAR-10-shaped cycle, {tag}: wall', engine=wall, reference=None, unit='s', ratio=None))
     if overlap:
-        _, wall_ov, query_ov = cycle(True, epochs)
+        try: _, wall_ov, query_ov = cycle(True, epochs)
+        except Exception as e:   # keep the plain cycle's figures
+            return rows + [dict(section='paper cycle', name=f'the same with --overlap: failed ({type(e).__name__}: {e})', engine=None,
+                                reference=None, unit='', ratio=None)]
         rows += [dict(section='paper cycle', name=f'the same with --overlap: wall', engine=wall_ov, reference=wall, unit='s', ratio=wall_ov / wall),
                  dict(section='paper cycle', name=f'the same with --overlap: share of its query the cycle in turn also picks',
                       engine=len(np.intersect1d(query, query_ov)) / len(query), reference=None, unit='', ratio=None)]
