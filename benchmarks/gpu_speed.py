@@ -24,6 +24,9 @@ run cut short keeps what it finished (OUT must be new or empty). Settings (envir
   default on CUDA.
 
 The ray part needs Ray (`pip install ray`, or the package's `ray` extra).
+Without NVIDIA's MPS daemon, processes on one GPU take turns on it (time slices) rather than running their
+kernels side by side, so k runs at once gain only what one run leaves idle between its kernels; the
+overlapped cycle (streams within one process) is the other way to fill the GPU.
 
 On a machine without CUDA it runs everything on the CPU at toy sizes (digits, CPU profile, no fractional GPUs):
 a check of the script, not figures.
