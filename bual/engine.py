@@ -270,7 +270,7 @@ def accuracy(model, data:DeviceData, y:torch.Tensor, cfg:TrainConfig) -> float:
 WAIT = object()   # what a task yields while the `Channel` it reads is empty
 
 def _tensors(v):
-    "The tensors in `v`: a tensor, a module's parameters and buffers, or those in a dict, list or tuple."
+    "The tensors in `v`: a tensor, a module's parameters and buffers, or those in a dict, list, tuple or dataclass."
     if isinstance(v, torch.Tensor): yield v
     elif isinstance(v, nn.Module): yield from v.parameters(); yield from v.buffers()
     elif isinstance(v, dict): yield from (t for x in v.values() for t in _tensors(x))
