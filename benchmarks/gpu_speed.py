@@ -1,19 +1,22 @@
 """The GPU speed measurements, in one prepared run: what a Table 1 grid costs, how many runs to put on one GPU,
 and whether torch.compile pays over a whole run.
 
-    BUAL_DATA=FOLDER python benchmarks/gpu_speed.py OUT [--parts grid,ray,compile,cycle]
+    BUAL_DATA=FOLDER python benchmarks/gpu_speed.py OUT [--parts grid,share,compile,cycle]
 
-FOLDER holds Fashion-MNIST's four IDX files (the Ray and compile parts run real paper-profile runs on it; the grid
+FOLDER holds Fashion-MNIST's four IDX files (the share and compile parts run real paper-profile runs on it; the grid
 uses CIFAR-shaped synthetic data). Each part writes OUT/<part>.json as soon as it ends and prints its table, so a
 run cut short keeps what it finished (OUT must be new or empty). Settings (environment variables, defaults in brackets):
 
 - GRID_EPOCHS [5]: every Table 1 method runs two cycles at GRID_EPOCHS and at twice as many (CCAL's
   contrastive encoders at a fifth of those), and the line through the two timings is continued to the
   paper's 100 epochs (`bual bench --grid`);
-- RAY_EPOCHS [10], RAY_K [1,2,4]: each Ray sweep runs k two-cycle B-Margin runs at once on one GPU
-  (`bual sweep --engine ray --gpus-per-run 1/k`), with 20% of the known examples labeled at the start and
-  |D_sub| = 5000 so that training dominates; the aggregate rate counts the training images of every run over
-  the span from the first run's first cycle to the last run's last cycle (scoring included, start-up not);
+- GRID_OVERLAP [0]: 1 times the grid's cycles with their phases overlapped (`bual bench --grid --overlap`);
+- SHARE_EPOCHS [10], SHARE_K [1,2,4]: k two-cycle B-Margin runs at once on one GPU, through a Ray sweep
+  (`bual sweep --engine ray --gpus-per-run 1/k`) where Ray is installed, else as k `bual run` processes
+  (Ray's 79 MB wheel cannot travel to a lent GPU machine; both put k processes on the one GPU), with 20% of
+  the known examples labeled at the start and |D_sub| = 5000 so that training dominates; the aggregate rate
+  counts the training images of every run over the span from the first run's first cycle to the last run's
+  last cycle (scoring included, start-up not);
 - COMPILE_EPOCHS [10]: one three-cycle run without torch.compile, one with it and an empty inductor cache
   (cold), one more with the cache the cold run left (warm), each in its own process; a paper run (8 cycles,
   100 epochs) is extrapolated from the last cycle, when every model has been compiled;
@@ -23,7 +26,6 @@ run cut short keeps what it finished (OUT must be new or empty). Settings (envir
   wall time and the share of its query the plain cycle also picks. If it pays, `overlap` becomes the
   default on CUDA.
 
-The ray part needs Ray (`pip install ray`, or the package's `ray` extra).
 Without NVIDIA's MPS daemon, processes on one GPU take turns on it (time slices) rather than running their
 kernels side by side, so k runs at once gain only what one run leaves idle between its kernels; the
 overlapped cycle (streams within one process) is the other way to fill the GPU.
@@ -64,6 +66,7 @@ def part_grid(out:Path) -> dict:
     "`bual bench --grid`: two cycles of each Table 1 method at GRID_EPOCHS and twice as many, extrapolated to 100."
     epochs = int(os.environ.get('GRID_EPOCHS', 5))
     args = ['bench', '--grid', '--paper-epochs', epochs, '--out', out/'grid.json'] + (['--device', 'cuda'] if CUDA else ['--quick'])
+    if os.environ.get('GRID_OVERLAP') == '1': args.append('--overlap')
     wall = bual(*args, show=True)
     res = json.loads((out/'grid.json').read_text())
     res['wall_s'] = wall
@@ -71,35 +74,53 @@ def part_grid(out:Path) -> dict:
 
 
 def run_options(epochs:int) -> dict:
-    "The runs of the Ray and compile parts: two cycles of B-Margin, sized so that training dominates."
+    "The runs of the share and compile parts: two cycles of B-Margin, sized so that training dominates."
     if not CUDA: return dict(dataset=DATASET, profile=PROFILE, cycles=2, openness=0.6, strategy='b-margin', epochs=epochs,
                              aux_epochs=epochs, nl_epochs=epochs)
     return dict(dataset=DATASET, profile=PROFILE, cycles=2, openness=0.6, strategy='b-margin', init_ratio=0.2, sub_size=5000,
                 budget=1500, epochs=epochs, aux_epochs=epochs, nl_epochs=epochs)
 
 
-def part_ray(out:Path) -> dict:
-    "Ray sweeps of k runs sharing one GPU: their training images per second together, and runs per hour."
+def run_args(folder:Path, options:dict) -> list:
+    "`bual run` arguments for a run of `options` into `folder`."
+    args = ['run', '--out', folder, '--quiet']
+    for key, v in options.items(): args += [f"--{key.replace('_', '-')}", v]
+    return args
+
+
+def part_share(out:Path) -> dict:
+    "k runs sharing one GPU (Ray's fractional GPUs, or k processes where Ray is not installed): their training images per second together."
     import yaml
-    epochs = int(os.environ.get('RAY_EPOCHS', 10))
+    epochs = int(os.environ.get('SHARE_EPOCHS', os.environ.get('RAY_EPOCHS', 10)))
+    try: import ray; engine = 'ray'
+    except ImportError: engine = 'processes'   # Ray's wheel (79 MB) cannot travel to a lent GPU machine; the GPU is shared the same way
     rows = []
-    for k in [int(v) for v in os.environ.get('RAY_K', '1,2,4').split(',')]:
-        folder = out/f'ray_{k}'
-        grid = folder.with_suffix('.yaml')
-        grid.write_text(yaml.safe_dump(dict(grid=dict(seed=list(range(k))), fixed=run_options(epochs))))
-        wall = bual('sweep', grid, '--out', folder, '--engine', 'ray', '--gpus-per-run', (1 / k) if CUDA else 0, '--cpus-per-run', 1)
+    for k in [int(v) for v in os.environ.get('SHARE_K', os.environ.get('RAY_K', '1,2,4')).split(',')]:
+        folder = out/f'share_{k}'
+        t = time.perf_counter()
+        if engine == 'ray':
+            grid = folder.with_suffix('.yaml')
+            grid.write_text(yaml.safe_dump(dict(grid=dict(seed=list(range(k))), fixed=run_options(epochs))))
+            bual('sweep', grid, '--out', folder, '--engine', 'ray', '--gpus-per-run', (1 / k) if CUDA else 0, '--cpus-per-run', 1)
+        else:
+            procs = [subprocess.Popen([sys.executable, '-c', 'from bual.cli import main; main()',
+                                       *map(str, run_args(folder/f'seed{s}', {**run_options(epochs), 'seed': s}))],
+                                      cwd=ROOT, stderr=subprocess.PIPE, text=True) for s in range(k)]
+            errors = [p.communicate()[1] for p in procs]
+            if any(p.returncode for p in procs): raise RuntimeError(f"a run of {k} at once failed:\n{next(e for e, p in zip(errors, procs) if p.returncode)[-3000:]}")
+        wall = time.perf_counter() - t
         images, spans = 0, []
         for f in run_folders(folder):   # each run's cycles ended when its results.json was last written (after each cycle)
             recs, end = f.results()['cycles'], (f.path/'results.json').stat().st_mtime
             images += sum(training_images(r, epochs) for r in recs)
             spans.append((end - sum(c['time_total'] for c in recs), end))
         window = max(e for _, e in spans) - min(s for s, _ in spans)
-        rows.append(dict(runs_at_once=k, sweep_wall_s=wall, cycles_window_s=window, training_images=images,
+        rows.append(dict(runs_at_once=k, wall_s=wall, cycles_window_s=window, training_images=images,
                          aggregate_images_per_s=images / window, runs_per_hour=k * 3600 / wall))
-        print(f"  {k} at once: {images / window:,.0f} training images/s together while their cycles ran ({window:.0f} s), "
-              f"sweep {wall:.0f} s in all", flush=True)
+        print(f"  {k} at once ({engine}): {images / window:,.0f} training images/s together while their cycles ran ({window:.0f} s), "
+              f"{wall:.0f} s in all", flush=True)
     for r in rows: r['grid_speedup_vs_first'] = r['runs_per_hour'] / rows[0]['runs_per_hour']
-    return dict(epochs=epochs, options=run_options(epochs), rows=rows)
+    return dict(engine=engine, epochs=epochs, options=run_options(epochs), rows=rows)
 
 
 def part_compile(out:Path) -> dict:
@@ -110,9 +131,7 @@ def part_compile(out:Path) -> dict:
     for name, extra, env in (('eager', [], {}), ('compile, cold cache', ['--compile'], {'TORCHINDUCTOR_CACHE_DIR': str(cache)}),
                              ('compile, warm cache', ['--compile'], {'TORCHINDUCTOR_CACHE_DIR': str(cache)})):
         folder = out/('run_' + name.replace('compile, ', 'compiled_').replace(' cache', ''))
-        args = ['run', '--out', folder, '--quiet', '--device', 'cuda' if CUDA else 'cpu', *extra]
-        for key, v in {**run_options(epochs), 'cycles': cycles}.items(): args += [f"--{key.replace('_', '-')}", v]
-        wall = bual(*args, env=env)
+        wall = bual(*run_args(folder, {**run_options(epochs), 'cycles': cycles}), '--device', 'cuda' if CUDA else 'cpu', *extra, env=env)
         recs = json.loads((folder/'results.json').read_text())['cycles']
         modes[name] = dict(wall_s=wall, cycle_s=[c['time_total'] for c in recs], training_s=[training_seconds(c) for c in recs],
                            accuracy=[c['accuracy'] for c in recs], paper_cycle_s=paper_cycle(recs[-1], epochs))
@@ -147,7 +166,7 @@ def part_cycle(out:Path) -> dict:
     return dict(rows=rows)
 
 
-PARTS = dict(grid=part_grid, ray=part_ray, compile=part_compile, cycle=part_cycle)
+PARTS = dict(grid=part_grid, share=part_share, compile=part_compile, cycle=part_cycle)
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])

@@ -76,6 +76,7 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument('--data-root', default=None, help='folder holding Fashion-MNIST (default: the usual search path)')
     b.add_argument('--paper-epochs', type=int, default=100, help='epochs of the paper-scale cycle (CUDA only) and of --grid (fewer are scaled up)')
     b.add_argument('--grid', action='store_true', help="only the cost of the paper's Table 1 grid, from two cycles of each method (meant for a GPU)")
+    b.add_argument('--overlap', action='store_true', help="with --grid: every cycle with its phases overlapped (as `bual run --overlap`)")
     return p
 
 # %% ../nbs/16_cli.ipynb #0815d511
@@ -129,7 +130,7 @@ def main(argv=None):
                 sys.exit(1)
         elif args.command == 'bench':
             from bual.bench import run_bench
-            run_bench(args.device, args.out, args.quick, args.data_root, args.paper_epochs, grid=args.grid)
+            run_bench(args.device, args.out, args.quick, args.data_root, args.paper_epochs, grid=args.grid, overlap=args.overlap)
     except BualError as e:
         print(f"bual: error: {e}", file=sys.stderr)
         sys.exit(2)
