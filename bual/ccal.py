@@ -13,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .models import seeded
 from .strategies import Strategy, minmax
-from .engine import LossWatch
+from .engine import LossWatch, autocast
 
 # %% auto #0
 __all__ = ['hflip', 'rotations', 'simclr_augment', 'nt_xent', 'ContrastiveEncoder', 'CCALConfig', 'lr_at', 'train_encoder',
@@ -119,9 +119,9 @@ def _train_encoder(trainer, idx, epochs, purpose, shifted, c, log):
             x = trainer.images(perm[i*bs:(i+1)*bs])
             v1, v2 = hflip(x.repeat(2, 1, 1, 1), gen).chunk(2)
             if shifted: v1, v2 = rotations(v1), rotations(v2)
-            z, rot = enc(trainer.normalise(simclr_augment(torch.cat([v1, v2]), gen)))
-            loss = nt_xent(z, c.temperature)
-            if shifted: loss = loss + F.cross_entropy(rot, torch.arange(4, device=x.device).repeat_interleave(len(x)).repeat(2))
+            with autocast(trainer.device, trainer.cfg): z, rot = enc(trainer.normalise(simclr_augment(torch.cat([v1, v2]), gen)))
+            loss = nt_xent(z.float(), c.temperature)   # bf16 forward on CUDA (the run's `bf16`), as every model's; the loss in float32
+            if shifted: loss = loss + F.cross_entropy(rot.float(), torch.arange(4, device=x.device).repeat_interleave(len(x)).repeat(2))
             for group in opt.param_groups: group['lr'] = lr_at(c, step, total)
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); step += 1; watch(loss)
         watch.check(epoch + 1, c.lr)
