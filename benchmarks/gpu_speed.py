@@ -46,10 +46,15 @@ CUDA = torch.cuda.is_available()
 DATASET, PROFILE = ('fashion_mnist', 'paper') if CUDA else ('digits', 'cpu')
 
 
+def bual_command(*args) -> list:
+    "The command line of the bual CLI with `args`, from this checkout."
+    return [sys.executable, '-c', 'from bual.cli import main; main()', *map(str, args)]
+
+
 def bual(*args, env=None, show=False) -> float:
     "Run the bual CLI in a child process (printing its output if `show`); returns its wall seconds, raises with its stderr when it fails."
     t = time.perf_counter()
-    p = subprocess.run([sys.executable, '-c', 'from bual.cli import main; main()', *map(str, args)], cwd=ROOT,
+    p = subprocess.run(bual_command(*args), cwd=ROOT,
                        env={**os.environ, **(env or {})}, capture_output=True, text=True)
     if p.returncode: raise RuntimeError(f"bual {' '.join(map(str, args))} failed:\n{p.stderr[-3000:]}")
     if show: print(p.stdout, flush=True)
@@ -103,8 +108,7 @@ def part_share(out:Path) -> dict:
             grid.write_text(yaml.safe_dump(dict(grid=dict(seed=list(range(k))), fixed=run_options(epochs))))
             bual('sweep', grid, '--out', folder, '--engine', 'ray', '--gpus-per-run', (1 / k) if CUDA else 0, '--cpus-per-run', 1)
         else:
-            procs = [subprocess.Popen([sys.executable, '-c', 'from bual.cli import main; main()',
-                                       *map(str, run_args(folder/f'seed{s}', {**run_options(epochs), 'seed': s}))],
+            procs = [subprocess.Popen(bual_command(*run_args(folder/f'seed{s}', {**run_options(epochs), 'seed': s})),
                                       cwd=ROOT, stderr=subprocess.PIPE, text=True) for s in range(k)]
             errors = [p.communicate()[1] for p in procs]
             if any(p.returncode for p in procs): raise RuntimeError(f"a run of {k} at once failed:\n{next(e for e, p in zip(errors, procs) if p.returncode)[-3000:]}")

@@ -23,8 +23,8 @@ from .registry import make_strategy
 __all__ = ['RUN_ENCODER_METHODS', 'ReferenceDataset', 'reference_loader', 'crop_offsets_and_flips', 'probe_image',
            'synthetic_images', 'bench_data_path', 'bench_training', 'bench_scoring', 'bench_selection',
            'training_seconds', 'bench_fashion_cycle', 'shared_queries', 'bench_bf16_queries', 'bench_thread_queries',
-           'after_queries', 'bench_paper_cycle', 'extrapolate', 'check_grid_epochs', 'table1_methods', 'two_cycles',
-           'bench_grid', 'machine_info', 'format_rows', 'run_bench']
+           'after_queries', 'paper_run', 'bench_paper_cycle', 'extrapolate', 'check_grid_epochs', 'table1_methods',
+           'two_cycles', 'bench_grid', 'machine_info', 'format_rows', 'run_bench']
 
 # %% ../nbs/21_bench.ipynb #6a7e17c1
 class ReferenceDataset(torch.utils.data.Dataset):
@@ -283,17 +283,23 @@ def after_queries(run, n_known:int, n_unknown:int, precision:float=0.5, seed:int
     extra_u = rng.choice(unl[y[unl] == run.K], n_unknown, replace=False)
     q = np.concatenate([extra_k, extra_u]); run.pools.add(q, y[q]); run.r = precision
 
+def paper_run(dev, strategy:str, cycles:int, epochs:int, data:ImageData, n_known:int, n_unknown:int, budget:int, sub_size:int,
+              model:str=None, aux_epochs:int=None, overlap:bool=False):
+    "A paper-profile run of `strategy` on `data` at openness 0.6, every model at `epochs` (f_aux's and its own at `aux_epochs`), set up by `after_queries`."
+    from bual.loop import ActiveLearningRun
+    run = ActiveLearningRun(data=data, openness=0.6, strategy=strategy, profile='paper', cycles=cycles, init_ratio=0.01, budget=budget,
+                            sub_size=sub_size, epochs=epochs, aux_epochs=aux_epochs or epochs, nl_epochs=epochs, device=str(dev),
+                            progress=False, overlap=overlap, **({'model': model} if model else {}))
+    after_queries(run, n_known, n_unknown)
+    return run
+
 def bench_paper_cycle(dev, epochs:int=100, n_known:int=3200, n_unknown:int=3000, data:ImageData=None,
                       overlap:bool=True, # also time the cycle with its phases overlapped (`overlap`), after a short warm-up
                       budget:int=1500, sub_size:int=5000, model:str=None) -> list: # smaller settings, for a try on a CPU
     "Wall time of one paper-scale CIFAR-10-shaped B-Margin cycle, by phase; and the same cycle with `overlap`, with the share of its query both pick."
-    from bual.loop import ActiveLearningRun
     data = data or synthetic_images(50_000, (3, 32, 32), 10, 10_000)   # CIFAR-10's shape, handed to the run directly
     def cycle(ov:bool, e:int):
-        run = ActiveLearningRun(data=data, openness=0.6, strategy='b-margin', profile='paper', cycles=1, init_ratio=0.01, budget=budget,
-                                sub_size=sub_size, epochs=e, aux_epochs=e, nl_epochs=e, device=str(dev), progress=False, overlap=ov,
-                                **({'model': model} if model else {}))
-        after_queries(run, n_known, n_unknown)
+        run = paper_run(dev, 'b-margin', 1, e, data, n_known, n_unknown, budget, sub_size, model, overlap=ov)
         t = time.perf_counter(); rec = run.step()
         return rec, time.perf_counter() - t, run.last_query
     if overlap: cycle(False, 5)   # kernels chosen and compiled: what the first cycle of a process pays, paid before either is timed
@@ -334,11 +340,7 @@ def two_cycles(dev, strategy:str, epochs:int, data:ImageData, n_known:int, n_unk
                aux_epochs:int=None, # epochs of f_aux and the strategy's own models (default: `epochs`)
                overlap:bool=False) -> list: # the cycles' phases overlapped (f_aux's time is then inside the rest's)
     "The first two cycles of `strategy` from the set-up pools: per cycle, (seconds of f_aux and the strategy's own models, seconds of the rest)."
-    from bual.loop import ActiveLearningRun
-    run = ActiveLearningRun(data=data, openness=0.6, strategy=strategy, profile='paper', cycles=2, init_ratio=0.01, budget=budget,
-                            sub_size=sub_size, epochs=epochs, aux_epochs=aux_epochs or epochs, nl_epochs=epochs, device=str(dev),
-                            progress=False, overlap=overlap, **({'model': model} if model else {}))
-    after_queries(run, n_known, n_unknown)
+    run = paper_run(dev, strategy, 2, epochs, data, n_known, n_unknown, budget, sub_size, model, aux_epochs, overlap)
     recs = [run.step() for _ in range(2)]
     own = [r['time_strategy_models'] + (0.0 if overlap else r['time_aux']) for r in recs]   # overlapped, f_aux ran inside the wall time
     return [(o, r['time_total'] - o) for o, r in zip(own, recs)]

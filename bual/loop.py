@@ -201,17 +201,17 @@ class CycleTrainer:
                  timing:bool=True): # False: `timed` neither waits for the device nor counts (the loop's own trainer)
         # holds the images, the config and plain values only: nothing here leads back to the run or its oracle
         self._data, self.cfg, self.image_shape, self.cycle, self.timing = data, cfg, image_shape, cycle, timing
-        self.time, self.device, self._timing, self.reused = 0.0, data.device, False, []   # reused: what once_per_run read back
+        self.time, self.device, self._inside_timed, self.reused = 0.0, data.device, False, []   # reused: what once_per_run read back
     @property
     def pool_size(self): return len(self._data)
 
     @contextlib.contextmanager
     def timed(self):
         "Count the time of the block (device work included) in `time_strategy_models`; a block inside another counts once."
-        if self._timing or not self.timing: yield; return
-        t0, self._timing = time.perf_counter(), True
+        if self._inside_timed or not self.timing: yield; return
+        t0, self._inside_timed = time.perf_counter(), True
         try: yield
-        finally: sync(self.device); self.time += time.perf_counter() - t0; self._timing = False
+        finally: sync(self.device); self.time += time.perf_counter() - t0; self._inside_timed = False
 
     def new_model(self, n_out:int, purpose:str, cycle=None, head=None):
         "A fresh model of the run's architecture on the device, its weights seeded by `purpose` and `cycle` (default: this one)."
