@@ -1,18 +1,28 @@
 """The GPU speed measurements, in one prepared run: what a Table 1 grid costs, how many runs to put on one GPU,
 and whether torch.compile pays over a whole run.
 
-    BUAL_DATA=FOLDER python benchmarks/gpu_speed.py OUT [--parts grid,share,compile,cycle]
+    BUAL_DATA=FOLDER python benchmarks/gpu_speed.py OUT [--parts cycle,grid,share,compile] [--work DIR]
+    python benchmarks/gpu_speed.py OUT --report      # the figures of the parts in OUT, as Markdown
 
 FOLDER holds Fashion-MNIST's four IDX files (the share and compile parts run real paper-profile runs on it; the grid
-uses CIFAR-shaped synthetic data). Each part writes OUT/<part>.json as soon as it ends and prints its table, so a
-run cut short keeps what it finished (OUT must be new or empty). Settings (environment variables, defaults in brackets):
+uses CIFAR-shaped synthetic data). Each part writes OUT/<part>.json (with the machine and the date) as soon as it
+ends and prints its table, so a run cut short keeps what it finished; OUT must be new or empty and receives nothing
+else (the runs go to DIR, by default a temporary folder), so on a remote machine it can be the folder that is
+copied back, also from a command stopped at its time limit. On a GPU machine without network access whose Python lacks fastcore, bring
+its wheel (`pip download --no-deps --only-binary=:all: --python-version 3.12 -d .whl fastcore`) and Fashion-MNIST's
+files along, and run, in two commands where one would outlast a 10-minute limit (the parts' order is up to you):
+
+    python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site \
+      PYTHONUNBUFFERED=1 BUAL_DATA=data/fashion-mnist && python3 benchmarks/gpu_speed.py $OUT --parts cycle,grid
+
+Parts run in the order given (by default the most wanted first). Settings (environment variables, defaults in brackets):
 
 - GRID_EPOCHS [5]: every Table 1 method runs two cycles at GRID_EPOCHS and at twice as many (CCAL's
   contrastive encoders at a fifth of those), and the line through the two timings is continued to the
   paper's 100 epochs (`bual bench --grid`);
 - GRID_OVERLAP [0]: 1 times the grid's cycles with their phases overlapped (`bual bench --grid --overlap`);
-- SHARE_EPOCHS [10], SHARE_K [1,2,4]: k two-cycle B-Margin runs at once on one GPU, through a Ray sweep
-  (`bual sweep --engine ray --gpus-per-run 1/k`) where Ray is installed, else as k `bual run` processes
+- SHARE_EPOCHS [10], SHARE_K [1,2,4], SHARE_ENGINE [ray where installed, else processes]: k two-cycle B-Margin
+  runs at once on one GPU, through a Ray sweep (`bual sweep --engine ray --gpus-per-run 1/k`) or as k `bual run` processes
   (Ray's 79 MB wheel cannot travel to a lent GPU machine; both put k processes on the one GPU), with 20% of
   the known examples labeled at the start and |D_sub| = 5000 so that training dominates; the aggregate rate
   counts the training images of every run over the span from the first run's first cycle to the last run's
@@ -33,13 +43,13 @@ overlapped cycle (streams within one process) is the other way to fill the GPU.
 On a machine without CUDA it runs everything on the CPU at toy sizes (digits, CPU profile, no fractional GPUs):
 a check of the script, not figures.
 """
-import argparse, json, os, subprocess, sys, tempfile, time, traceback
+import argparse, datetime, json, os, subprocess, sys, tempfile, time, traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import torch
-from bual.bench import training_seconds
+from bual.bench import machine_info, training_seconds
 from bual.runfolder import run_folders
 
 CUDA = torch.cuda.is_available()
@@ -52,12 +62,12 @@ def bual_command(*args) -> list:
 
 
 def bual(*args, env=None, show=False) -> float:
-    "Run the bual CLI in a child process (printing its output if `show`); returns its wall seconds, raises with its stderr when it fails."
+    "Run the bual CLI in a child process (its output passed on as it comes if `show`); returns its wall seconds, raises with its stderr when it fails."
     t = time.perf_counter()
-    p = subprocess.run(bual_command(*args), cwd=ROOT,
-                       env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    sys.stdout.flush()
+    p = subprocess.run(bual_command(*args), cwd=ROOT, env={**os.environ, 'PYTHONUNBUFFERED': '1', **(env or {})},
+                       stdout=None if show else subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)   # a run cut short still shows its progress
     if p.returncode: raise RuntimeError(f"bual {' '.join(map(str, args))} failed:\n{p.stderr[-3000:]}")
-    if show: print(p.stdout, flush=True)
     return time.perf_counter() - t
 
 
@@ -67,13 +77,13 @@ def training_images(rec:dict, epochs:int) -> int:
     return epochs * lk + (epochs * (lk + lu) if lu else 0) + rec.get('nl_epochs_run', 0) * (lk + rec.get('n_sub', 0))
 
 
-def part_grid(out:Path) -> dict:
+def part_grid(work:Path) -> dict:
     "`bual bench --grid`: two cycles of each Table 1 method at GRID_EPOCHS and twice as many, extrapolated to 100."
     epochs = int(os.environ.get('GRID_EPOCHS', 5))
-    args = ['bench', '--grid', '--paper-epochs', epochs, '--out', out/'grid.json'] + (['--device', 'cuda'] if CUDA else ['--quick'])
+    args = ['bench', '--grid', '--paper-epochs', epochs, '--out', work/'grid.json'] + (['--device', 'cuda'] if CUDA else ['--quick'])
     if os.environ.get('GRID_OVERLAP') == '1': args.append('--overlap')
     wall = bual(*args, show=True)
-    res = json.loads((out/'grid.json').read_text())
+    res = json.loads((work/'grid.json').read_text())
     res['wall_s'] = wall
     return res
 
@@ -93,15 +103,17 @@ def run_args(folder:Path, options:dict) -> list:
     return args
 
 
-def part_share(out:Path) -> dict:
+def part_share(work:Path) -> dict:
     "k runs sharing one GPU (Ray's fractional GPUs, or k processes where Ray is not installed): their training images per second together."
     import yaml
     epochs = int(os.environ.get('SHARE_EPOCHS', os.environ.get('RAY_EPOCHS', 10)))
     try: import ray; engine = 'ray'
     except ImportError: engine = 'processes'   # Ray's wheel (79 MB) cannot travel to a lent GPU machine; the GPU is shared the same way
+    engine = os.environ.get('SHARE_ENGINE', engine)
+    if engine not in ('ray', 'processes'): raise ValueError(f"SHARE_ENGINE must be ray or processes, not {engine!r}")
     rows = []
     for k in [int(v) for v in os.environ.get('SHARE_K', os.environ.get('RAY_K', '1,2,4')).split(',')]:
-        folder = out/f'share_{k}'
+        folder = work/f'share_{k}'
         t = time.perf_counter()
         if engine == 'ray':
             grid = folder.with_suffix('.yaml')
@@ -127,14 +139,14 @@ def part_share(out:Path) -> dict:
     return dict(engine=engine, epochs=epochs, options=run_options(epochs), rows=rows)
 
 
-def part_compile(out:Path) -> dict:
+def part_compile(work:Path) -> dict:
     "Three-cycle runs eager, compiled on a cold inductor cache and on a warm one: the compiled speed, what compiling costs, a paper run."
     epochs, cycles = int(os.environ.get('COMPILE_EPOCHS', 10)), 3
     cache = Path(tempfile.mkdtemp(prefix='inductor-'))
     modes = {}
     for name, extra, env in (('eager', [], {}), ('compile, cold cache', ['--compile'], {'TORCHINDUCTOR_CACHE_DIR': str(cache)}),
                              ('compile, warm cache', ['--compile'], {'TORCHINDUCTOR_CACHE_DIR': str(cache)})):
-        folder = out/('run_' + name.replace('compile, ', 'compiled_').replace(' cache', ''))
+        folder = work/('run_' + name.replace('compile, ', 'compiled_').replace(' cache', ''))
         wall = bual(*run_args(folder, {**run_options(epochs), 'cycles': cycles}), '--device', 'cuda' if CUDA else 'cpu', *extra, env=env)
         recs = json.loads((folder/'results.json').read_text())['cycles']
         modes[name] = dict(wall_s=wall, cycle_s=[c['time_total'] for c in recs], training_s=[training_seconds(c) for c in recs],
@@ -161,7 +173,7 @@ def paper_cycle(c:dict, epochs:int) -> float:
     return training_seconds(c) * 100 / epochs + (c.get('time_rlnl_snapshots') or 0.0) * 100 / epochs + c['time_score'] + c['time_select']
 
 
-def part_cycle(out:Path) -> dict:
+def part_cycle(work:Path) -> dict:
     "One paper-scale CIFAR-10-shaped B-Margin cycle at 100 epochs, by phase (CUDA only: a ResNet18 cycle takes hours on a CPU)."
     from bual.bench import bench_paper_cycle, format_rows
     if not CUDA: return dict(rows=[], skipped='no CUDA device')
@@ -170,29 +182,64 @@ def part_cycle(out:Path) -> dict:
     return dict(rows=rows)
 
 
-PARTS = dict(grid=part_grid, share=part_share, compile=part_compile, cycle=part_cycle)
+PARTS = dict(cycle=part_cycle, grid=part_grid, share=part_share, compile=part_compile)   # the most wanted first
+
+
+def report(out:Path) -> str:
+    "The figures of the parts in `out`, as Markdown: each with its machine and date."
+    from bual.bench import format_rows
+    from bual.core import markdown_table
+    f = lambda v, d=1: '' if v is None else f'{v:,.{d}f}'
+    lines = []
+    for name in PARTS:
+        if not (out/f'{name}.json').exists(): continue
+        res = json.loads((out/f'{name}.json').read_text())
+        lines.append(f"### {name}: {res.get('machine', '?')}, {res.get('date', '?')}, {res.get('part_s', 0):.0f} s")
+        if 'error' in res: lines.append(f"failed: {res['error']}")
+        elif name in ('cycle', 'grid'): lines.append(format_rows(res['rows']) if res.get('rows') else res.get('skipped', 'no rows'))
+        elif name == 'share':
+            lines.append(f"{res['engine']}, {res['epochs']} epochs, {res['options']}")
+            lines.append(markdown_table(['runs at once', 'training images/s together', "cycles' span s", 'wall s', 'runs per hour vs one at a time'],
+                                        [[r['runs_at_once'], f(r['aggregate_images_per_s'], 0), f(r['cycles_window_s']), f(r['wall_s']),
+                                          f"{r['grid_speedup_vs_first']:.2f}x"] for r in res['rows']], 'rrrrr'))
+        else:
+            lines.append(f"{res['cycles']} cycles at {res['epochs']} epochs, {res['options']}")
+            lines.append(markdown_table(['mode', 'run wall s', 'cycles s', 'training speed', 'compilation s', 'paper run min'],
+                                        [[mode, f(m['wall_s']), ', '.join(f(c) for c in m['cycle_s']),
+                                          f"{m['training_speed']:.2f}x" if 'training_speed' in m else '', f(m.get('compile_overhead_s'), 0),
+                                          f(m['paper_run_s'] / 60)] for mode, m in res['modes'].items()], 'lrlrrr'))
+        lines.append('')
+    return '\n'.join(lines) or f'no parts in {out}'
+
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('out')
+    ap.add_argument('out', help="the parts' JSON files (a new or empty folder)")
     ap.add_argument('--parts', default=','.join(PARTS))
+    ap.add_argument('--work', help='where the runs go (default: a temporary folder)')
+    ap.add_argument('--report', action='store_true', help='print the figures of the parts already in OUT as Markdown; run nothing')
     a = ap.parse_args()
+    out = Path(a.out)
+    if a.report: print(report(out)); sys.exit(0)
     unknown = set(a.parts.split(',')) - set(PARTS)
     if unknown: ap.error(f"unknown part(s) {', '.join(sorted(unknown))}; choose from {', '.join(PARTS)}")
-    out = Path(a.out)
-    if out.exists() and any(out.iterdir()): sys.exit(f"gpu_speed.py: {out} is not empty; give a new folder (finished sweeps and runs there would be skipped)")
-    out.mkdir(parents=True, exist_ok=True)
-    print(torch.__version__, torch.cuda.get_device_name() if CUDA else 'no CUDA device: the CPU, toy sizes', flush=True)
+    if out.exists() and any(out.iterdir()): sys.exit(f"gpu_speed.py: {out} is not empty; give a new folder (its parts' results would be overwritten)")
+    work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix='gpu_speed-'))
+    if work.exists() and any(work.iterdir()): sys.exit(f"gpu_speed.py: {work} is not empty; give a new folder (finished sweeps and runs there would be skipped)")
+    out.mkdir(parents=True, exist_ok=True); work.mkdir(parents=True, exist_ok=True)
+    dev = torch.device('cuda' if CUDA else 'cpu')
+    print(machine_info(dev) if CUDA else f'no CUDA device: {machine_info(dev)}, toy sizes', flush=True)
     failed = []
     for name in a.parts.split(','):
         t = time.perf_counter()
         print(f'[{name}]', flush=True)
-        try: res = PARTS[name](out)
+        try: res = PARTS[name](work)
         except Exception as e:   # one part's failure must not cost the others their (scarce) GPU time
             traceback.print_exc(); failed.append(name)
             res = dict(error=f'{type(e).__name__}: {e}')
-        res['part_s'] = time.perf_counter() - t
+        res.update(part_s=time.perf_counter() - t, machine=machine_info(dev), date=datetime.date.today().isoformat())
         (out/f'{name}.json').write_text(json.dumps(res, indent=1, default=str))
         print(f'[{name}] {"FAILED" if "error" in res else "done"} in {res["part_s"]:.0f} s', flush=True)
+    print(report(out))
     print(f'PARTS FAILED: {", ".join(failed)}' if failed else 'ALL PARTS OK')
     sys.exit(1 if failed else 0)

@@ -109,19 +109,39 @@ class Diverged(BualError):
     "A model's loss or outputs stopped being finite: training diverged."
 
 class LossWatch:
-    "Notes on the device whether any loss was not finite; `check` reads it once (one sync per epoch, not per step)."
-    def __init__(self, name:str, epochs:int): self.name, self.epochs, self.bad = name, epochs, None
+    "Notes on the device whether any loss was not finite; `check` reads that once per epoch, `lag` epochs late (the host need not wait for the device)."
+    def __init__(self, name:str, epochs:int,
+                 lag:int=0): # epochs a check may trail its epoch: with 1 a CUDA run's host queues the next epoch while the last one's flags arrive
+        self.name, self.epochs, self.lag, self.bad, self.pending = name, epochs, lag, None, []
     def __call__(self, loss:torch.Tensor):
         bad = ~torch.isfinite(loss.detach())
         self.bad = bad if self.bad is None else self.bad | bad
+    def _flags(self, model):
+        "On the device: (a loss since the last check was not finite, a weight of `model` is not finite), or None with nothing to check."
+        weights = [t for t in model.state_dict().values() if t.is_floating_point()] if model is not None else []
+        if self.bad is None and not weights: return None
+        no = torch.zeros((), dtype=torch.bool, device=(self.bad if self.bad is not None else weights[0]).device)
+        bad_weights = ~torch.stack([torch.isfinite(t).all() for t in weights]).all() if weights else no
+        return torch.stack([no if self.bad is None else self.bad.reshape(()), bad_weights])
     def check(self, epoch:int, lr:float=None, model:nn.Module=None):
-        "Raise `Diverged` naming the model and the epoch if a loss since the last check (or a weight of `model`) is NaN or infinite."
-        what = 'a NaN or infinite loss' if self.bad is not None and bool(self.bad) else None
-        if what is None and model is not None:
-            tensors = [t for t in model.state_dict().values() if t.is_floating_point()]
-            if tensors and not bool(torch.stack([torch.isfinite(t).all() for t in tensors]).all()): what = 'NaN or infinite weights'
-        if what: raise Diverged(f"{self.name} diverged in epoch {epoch} of {self.epochs} ({what}" + (f", learning rate {lr:g})" if lr is not None else ")"))
+        "Raise `Diverged` naming the model and the epoch if a loss of epoch `epoch - lag` (or a weight of `model` after it) was NaN or infinite."
+        flags, event = self._flags(model), None
+        if flags is not None and flags.is_cuda:   # into pinned memory without waiting; the event says when it has landed
+            host, event = flags.to('cpu', non_blocking=True), torch.cuda.Event()
+            event.record(torch.cuda.current_stream(flags.device))   # the stream the copy went on (the task's, with overlap)
+            flags = host
+        self.pending.append((epoch, lr, flags, event))
         self.bad = None
+        while len(self.pending) > self.lag: self._read(*self.pending.pop(0))
+    def done(self):
+        "Read the checks still trailing (after the last epoch)."
+        while self.pending: self._read(*self.pending.pop(0))
+    def _read(self, epoch, lr, flags, event):
+        if flags is None: return
+        if event is not None: event.synchronize()
+        bad_loss, bad_weights = flags.tolist()
+        what = 'a NaN or infinite loss' if bad_loss else 'NaN or infinite weights' if bad_weights else None
+        if what: raise Diverged(f"{self.name} diverged in epoch {epoch} of {self.epochs} ({what}" + (f", learning rate {lr:g})" if lr is not None else ")"))
 
 def model_name(model:nn.Module) -> str:
     "What errors call `model`: its `purpose` when the loop gave it one."
@@ -198,7 +218,7 @@ def fit_steps(model:nn.Module, data:DeviceData,
     n_batches = math.ceil(n / bs)
     if n > 1 and n % bs == 1: n_batches -= 1  # BatchNorm cannot train on a batch of one
     if n <= 1: n_batches = 0
-    epoch, watch = 0, LossWatch(model_name(model), cfg.epochs)
+    epoch, watch = 0, LossWatch(model_name(model), cfg.epochs, lag=int(dev.type == 'cuda'))
     try:
         for epoch in range(1, cfg.epochs + 1):
             model.train()
@@ -214,6 +234,7 @@ def fit_steps(model:nn.Module, data:DeviceData,
                 yield
             watch.check(epoch, cfg.lr, model)
             if on_epoch_end is not None and on_epoch_end(epoch): break
+        watch.done()
     finally:
         if frozen is not None: frozen.requires_grad_(True)
     return epoch

@@ -1,0 +1,41 @@
+"`benchmarks/gpu_speed.py` on the CPU at toy sizes: its parts' files, its report, and what it refuses."
+import json, os, subprocess, sys
+from conftest import ROOT
+
+SCRIPT = ROOT/'benchmarks'/'gpu_speed.py'
+
+def speed(*args, env=None, timeout=300):
+    return subprocess.run([sys.executable, SCRIPT, *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, 'SHARE_ENGINE': 'processes', 'SHARE_K': '1,2', 'SHARE_EPOCHS': '5', **(env or {})})
+
+def test_parts_write_only_their_json_and_report(tmp_path):
+    out, work = tmp_path/'out', tmp_path/'work'
+    p = speed(out, '--parts', 'cycle,share', '--work', work)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert sorted(f.name for f in out.iterdir()) == ['cycle.json', 'share.json']   # the runs went to the work folder
+    share = json.loads((out/'share.json').read_text())
+    assert share['engine'] == 'processes' and [r['runs_at_once'] for r in share['rows']] == [1, 2]
+    assert share['machine'] and share['date'] and share['part_s'] > 0
+    for r in share['rows']:
+        assert r['training_images'] > 0 and abs(r['aggregate_images_per_s'] - r['training_images'] / r['cycles_window_s']) < 1e-6
+    # every run of k at once finished both cycles in its own folder
+    for k in (1, 2):
+        runs = sorted((work/f'share_{k}').iterdir())
+        assert len(runs) == k and all(len(json.loads((f/'results.json').read_text())['cycles']) == 2 for f in runs)
+    assert json.loads((out/'cycle.json').read_text())['skipped'] == 'no CUDA device'
+    report = speed(out, '--report')
+    assert report.returncode == 0 and '### share:' in report.stdout and '| 2 |' in report.stdout and '### cycle:' in report.stdout
+
+def test_a_failed_part_is_recorded_and_the_rest_run(tmp_path):
+    out = tmp_path/'out'
+    p = speed(out, '--parts', 'share,cycle', env={'SHARE_EPOCHS': '3'})   # fewer NL epochs than a snapshot: every run refuses
+    assert p.returncode == 1 and 'PARTS FAILED: share' in p.stdout
+    assert 'nl_epochs (3)' in json.loads((out/'share.json').read_text())['error']
+    assert (out/'cycle.json').exists()
+
+def test_refuses_a_used_folder_and_unknown_parts(tmp_path):
+    (tmp_path/'out').mkdir(); (tmp_path/'out'/'grid.json').write_text('{"kept": true}')
+    p = speed(tmp_path/'out', '--parts', 'cycle')
+    assert p.returncode == 1 and 'is not empty' in p.stderr and json.loads((tmp_path/'out'/'grid.json').read_text()) == {'kept': True}
+    p = speed(tmp_path/'new', '--parts', 'cycle,nope')
+    assert p.returncode == 2 and 'unknown part(s) nope' in p.stderr and not (tmp_path/'new').exists()
