@@ -37,13 +37,15 @@ Parts run in the order given (by default the most wanted first). Settings (envir
   default on CUDA.
 
 Without NVIDIA's MPS daemon, processes on one GPU take turns on it (time slices) rather than running their
-kernels side by side, so k runs at once gain only what one run leaves idle between its kernels; the
+kernels side by side, so k runs at once gain only what one run leaves idle between its kernels. So the share
+part also runs the k > 1 processes under MPS where `nvidia-cuda-mps-control` (or MPS_CONTROL) is found (SHARE_MPS=0 skips it;
+SHARE_TIMEOUT [300] seconds bounds each group of runs, since clients of an MPS that cannot work may hang); the
 overlapped cycle (streams within one process) is the other way to fill the GPU.
 
 On a machine without CUDA it runs everything on the CPU at toy sizes (digits, CPU profile, no fractional GPUs):
 a check of the script, not figures.
 """
-import argparse, datetime, json, os, subprocess, sys, tempfile, time, traceback
+import argparse, contextlib, datetime, json, os, shutil, subprocess, sys, tempfile, time, traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,40 +105,70 @@ def run_args(folder:Path, options:dict) -> list:
     return args
 
 
-def part_share(work:Path) -> dict:
-    "k runs sharing one GPU (Ray's fractional GPUs, or k processes where Ray is not installed): their training images per second together."
+MPS_CONTROL = os.environ.get('MPS_CONTROL') or shutil.which('nvidia-cuda-mps-control') or next(
+    (p for p in ('/usr/local/nvidia/bin/nvidia-cuda-mps-control', '/usr/bin/nvidia-cuda-mps-control') if os.path.exists(p)), None)
+
+
+@contextlib.contextmanager
+def mps_daemon(work:Path):
+    "NVIDIA's MPS daemon while inside (processes given the environment it yields run their kernels side by side); raises if it will not start."
+    env = dict(CUDA_MPS_PIPE_DIRECTORY=str(work/'mps_pipe'), CUDA_MPS_LOG_DIRECTORY=str(work/'mps_log'))
+    for folder in env.values(): Path(folder).mkdir(parents=True, exist_ok=True)
+    subprocess.run([MPS_CONTROL, '-d'], env={**os.environ, **env}, check=True, timeout=30)
+    try: yield env
+    finally: subprocess.run([MPS_CONTROL], input='quit\n', env={**os.environ, **env}, text=True, timeout=60)
+
+
+def share_row(work:Path, engine:str, k:int, epochs:int, env:dict=None) -> dict:
+    "k two-cycle runs at once through `engine` (in the environment `env`): their training images per second together."
     import yaml
+    folder = work/f"share_{k}{'_mps' if env else ''}"
+    t, timeout = time.perf_counter(), float(os.environ.get('SHARE_TIMEOUT', 300))
+    deadline = t + timeout
+    if engine == 'ray':
+        grid = folder.with_suffix('.yaml')
+        grid.write_text(yaml.safe_dump(dict(grid=dict(seed=list(range(k))), fixed=run_options(epochs))))
+        bual('sweep', grid, '--out', folder, '--engine', 'ray', '--gpus-per-run', (1 / k) if CUDA else 0, '--cpus-per-run', 1, env=env)
+    else:
+        procs = [subprocess.Popen(bual_command(*run_args(folder/f'seed{s}', {**run_options(epochs), 'seed': s})),
+                                  cwd=ROOT, env={**os.environ, **(env or {})}, stderr=subprocess.PIPE, text=True) for s in range(k)]
+        try: errors = [p.communicate(timeout=max(1.0, deadline - time.perf_counter()))[1] for p in procs]
+        except subprocess.TimeoutExpired:   # a GPU shared in a way that does not work can hang its clients rather than fail them
+            for p in procs: p.kill()
+            raise RuntimeError(f"{k} runs at once{' under MPS' if env else ''} did not end within SHARE_TIMEOUT={timeout:g} s")
+        if any(p.returncode for p in procs): raise RuntimeError(f"a run of {k} at once failed:\n{next(e for e, p in zip(errors, procs) if p.returncode)[-3000:]}")
+    wall = time.perf_counter() - t
+    images, spans = 0, []
+    for f in run_folders(folder):   # each run's cycles ended when its results.json was last written (after each cycle)
+        recs, end = f.results()['cycles'], (f.path/'results.json').stat().st_mtime
+        images += sum(training_images(r, epochs) for r in recs)
+        spans.append((end - sum(c['time_total'] for c in recs), end))
+    window = max(e for _, e in spans) - min(s for s, _ in spans)
+    print(f"  {k} at once ({engine}{', MPS' if env else ''}): {images / window:,.0f} training images/s together while their cycles ran "
+          f"({window:.0f} s), {wall:.0f} s in all", flush=True)
+    return dict(runs_at_once=k, mps=bool(env), wall_s=wall, cycles_window_s=window, training_images=images,
+                aggregate_images_per_s=images / window, runs_per_hour=k * 3600 / wall)
+
+
+def part_share(work:Path) -> dict:
+    "k runs sharing one GPU (Ray's fractional GPUs, or k processes where Ray is not installed), and k processes under MPS: their training images per second together."
     epochs = int(os.environ.get('SHARE_EPOCHS', os.environ.get('RAY_EPOCHS', 10)))
     try: import ray; engine = 'ray'
     except ImportError: engine = 'processes'   # Ray's wheel (79 MB) cannot travel to a lent GPU machine; the GPU is shared the same way
     engine = os.environ.get('SHARE_ENGINE', engine)
     if engine not in ('ray', 'processes'): raise ValueError(f"SHARE_ENGINE must be ray or processes, not {engine!r}")
-    rows = []
-    for k in [int(v) for v in os.environ.get('SHARE_K', os.environ.get('RAY_K', '1,2,4')).split(',')]:
-        folder = work/f'share_{k}'
-        t = time.perf_counter()
-        if engine == 'ray':
-            grid = folder.with_suffix('.yaml')
-            grid.write_text(yaml.safe_dump(dict(grid=dict(seed=list(range(k))), fixed=run_options(epochs))))
-            bual('sweep', grid, '--out', folder, '--engine', 'ray', '--gpus-per-run', (1 / k) if CUDA else 0, '--cpus-per-run', 1)
-        else:
-            procs = [subprocess.Popen(bual_command(*run_args(folder/f'seed{s}', {**run_options(epochs), 'seed': s})),
-                                      cwd=ROOT, stderr=subprocess.PIPE, text=True) for s in range(k)]
-            errors = [p.communicate()[1] for p in procs]
-            if any(p.returncode for p in procs): raise RuntimeError(f"a run of {k} at once failed:\n{next(e for e, p in zip(errors, procs) if p.returncode)[-3000:]}")
-        wall = time.perf_counter() - t
-        images, spans = 0, []
-        for f in run_folders(folder):   # each run's cycles ended when its results.json was last written (after each cycle)
-            recs, end = f.results()['cycles'], (f.path/'results.json').stat().st_mtime
-            images += sum(training_images(r, epochs) for r in recs)
-            spans.append((end - sum(c['time_total'] for c in recs), end))
-        window = max(e for _, e in spans) - min(s for s, _ in spans)
-        rows.append(dict(runs_at_once=k, wall_s=wall, cycles_window_s=window, training_images=images,
-                         aggregate_images_per_s=images / window, runs_per_hour=k * 3600 / wall))
-        print(f"  {k} at once ({engine}): {images / window:,.0f} training images/s together while their cycles ran ({window:.0f} s), "
-              f"{wall:.0f} s in all", flush=True)
+    ks = [int(v) for v in os.environ.get('SHARE_K', os.environ.get('RAY_K', '1,2,4')).split(',')]
+    rows, mps = [share_row(work, engine, k, epochs) for k in ks], None
+    if (CUDA and os.environ.get('SHARE_MPS', '1') == '1') or os.environ.get('SHARE_MPS') == 'always':   # 'always': on a CPU too (a check)
+        try:
+            if MPS_CONTROL is None: raise FileNotFoundError('nvidia-cuda-mps-control not found')
+            with mps_daemon(work) as env: rows += [share_row(work, 'processes', k, epochs, env) for k in ks if k > 1]
+            mps = 'ran'
+        except Exception as e:   # the figures without MPS stand
+            mps = f'{type(e).__name__}: {e}'[:2000]
+            print(f'  MPS: {mps}', flush=True)
     for r in rows: r['grid_speedup_vs_first'] = r['runs_per_hour'] / rows[0]['runs_per_hour']
-    return dict(engine=engine, epochs=epochs, options=run_options(epochs), rows=rows)
+    return dict(engine=engine, epochs=epochs, options=run_options(epochs), mps=mps, rows=rows)
 
 
 def part_compile(work:Path) -> dict:
@@ -199,9 +231,10 @@ def report(out:Path) -> str:
         elif name in ('cycle', 'grid'): lines.append(format_rows(res['rows']) if res.get('rows') else res.get('skipped', 'no rows'))
         elif name == 'share':
             lines.append(f"{res['engine']}, {res['epochs']} epochs, {res['options']}")
-            lines.append(markdown_table(['runs at once', 'training images/s together', "cycles' span s", 'wall s', 'runs per hour vs one at a time'],
-                                        [[r['runs_at_once'], f(r['aggregate_images_per_s'], 0), f(r['cycles_window_s']), f(r['wall_s']),
-                                          f"{r['grid_speedup_vs_first']:.2f}x"] for r in res['rows']], 'rrrrr'))
+            if res.get('mps') not in (None, 'ran'): lines.append(f"MPS: {res['mps']}")
+            lines.append(markdown_table(['runs at once', 'MPS', 'training images/s together', "cycles' span s", 'wall s', 'runs per hour vs one at a time'],
+                                        [[r['runs_at_once'], 'yes' if r.get('mps') else 'no', f(r['aggregate_images_per_s'], 0), f(r['cycles_window_s']), f(r['wall_s']),
+                                          f"{r['grid_speedup_vs_first']:.2f}x"] for r in res['rows']], 'rlrrrr'))
         else:
             lines.append(f"{res['cycles']} cycles at {res['epochs']} epochs, {res['options']}")
             lines.append(markdown_table(['mode', 'run wall s', 'cycles s', 'training speed', 'compilation s', 'paper run min'],

@@ -39,3 +39,16 @@ def test_refuses_a_used_folder_and_unknown_parts(tmp_path):
     assert p.returncode == 1 and 'is not empty' in p.stderr and json.loads((tmp_path/'out'/'grid.json').read_text()) == {'kept': True}
     p = speed(tmp_path/'new', '--parts', 'cycle,nope')
     assert p.returncode == 2 and 'unknown part(s) nope' in p.stderr and not (tmp_path/'new').exists()
+
+def test_share_under_mps_starts_and_stops_the_daemon(tmp_path):
+    # a stand-in for nvidia-cuda-mps-control: notes how it was called and with which pipe folder
+    log, control = tmp_path/'control.log', tmp_path/'mps-control'
+    control.write_text(f'#!/bin/sh\nif [ "$1" = "-d" ]; then echo "start $CUDA_MPS_PIPE_DIRECTORY" >> {log}; else echo "$(cat) $CUDA_MPS_PIPE_DIRECTORY" >> {log}; fi\n')
+    control.chmod(0o755)
+    out, work = tmp_path/'out', tmp_path/'work'
+    p = speed(out, '--parts', 'share', '--work', work, env={'SHARE_MPS': 'always', 'MPS_CONTROL': str(control)})
+    assert p.returncode == 0, p.stderr[-2000:]
+    share = json.loads((out/'share.json').read_text())
+    assert share['mps'] == 'ran' and [(r['runs_at_once'], r['mps']) for r in share['rows']] == [(1, False), (2, False), (2, True)]
+    assert log.read_text().split('\n')[:2] == [f'start {work}/mps_pipe', f'quit {work}/mps_pipe']   # started, then told to quit
+    assert len(list((work/'share_2_mps').iterdir())) == 2
