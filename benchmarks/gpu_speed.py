@@ -119,11 +119,11 @@ def mps_daemon(work:Path):
     finally: subprocess.run([MPS_CONTROL], input='quit\n', env={**os.environ, **env}, text=True, timeout=60)
 
 
-def share_row(work:Path, engine:str, k:int, epochs:int, env:dict=None) -> dict:
+def share_row(work:Path, engine:str, k:int, epochs:int, env:dict=None, timeout:float=None) -> dict:
     "k two-cycle runs at once through `engine` (in the environment `env`): their training images per second together."
     import yaml
     folder = work/f"share_{k}{'_mps' if env else ''}"
-    t, timeout = time.perf_counter(), float(os.environ.get('SHARE_TIMEOUT', 300))
+    t, timeout = time.perf_counter(), min(timeout or float('inf'), float(os.environ.get('SHARE_TIMEOUT', 300)))
     deadline = t + timeout
     if engine == 'ray':
         grid = folder.with_suffix('.yaml')
@@ -135,7 +135,7 @@ def share_row(work:Path, engine:str, k:int, epochs:int, env:dict=None) -> dict:
         try: errors = [p.communicate(timeout=max(1.0, deadline - time.perf_counter()))[1] for p in procs]
         except subprocess.TimeoutExpired:   # a GPU shared in a way that does not work can hang its clients rather than fail them
             for p in procs: p.kill()
-            raise RuntimeError(f"{k} runs at once{' under MPS' if env else ''} did not end within SHARE_TIMEOUT={timeout:g} s")
+            raise RuntimeError(f"{k} runs at once{' under MPS' if env else ''} did not end within {timeout:.0f} s (SHARE_TIMEOUT caps it)")
         if any(p.returncode for p in procs): raise RuntimeError(f"a run of {k} at once failed:\n{next(e for e, p in zip(errors, procs) if p.returncode)[-3000:]}")
     wall = time.perf_counter() - t
     images, spans = 0, []
@@ -159,10 +159,12 @@ def part_share(work:Path) -> dict:
     if engine not in ('ray', 'processes'): raise ValueError(f"SHARE_ENGINE must be ray or processes, not {engine!r}")
     ks = [int(v) for v in os.environ.get('SHARE_K', os.environ.get('RAY_K', '1,2,4')).split(',')]
     rows, mps = [share_row(work, engine, k, epochs) for k in ks], None
+    alone = next((r['wall_s'] for r in rows if r['runs_at_once'] == 1), max(r['wall_s'] for r in rows))
     if (CUDA and os.environ.get('SHARE_MPS', '1') == '1') or os.environ.get('SHARE_MPS') == 'always':   # 'always': on a CPU too (a check)
         try:
             if MPS_CONTROL is None: raise FileNotFoundError('nvidia-cuda-mps-control not found')
-            with mps_daemon(work) as env: rows += [share_row(work, 'processes', k, epochs, env) for k in ks if k > 1]
+            with mps_daemon(work) as env:   # k runs take at most about k times as long as one, unless they hang
+                rows += [share_row(work, 'processes', k, epochs, env, timeout=60 + 2 * k * alone) for k in ks if k > 1]
             mps = 'ran'
         except Exception as e:   # the figures without MPS stand
             mps = f'{type(e).__name__}: {e}'[:2000]
@@ -207,9 +209,15 @@ def paper_cycle(c:dict, epochs:int) -> float:
 
 def part_cycle(work:Path) -> dict:
     "One paper-scale CIFAR-10-shaped B-Margin cycle at 100 epochs, by phase (CUDA only: a ResNet18 cycle takes hours on a CPU)."
-    from bual.bench import bench_paper_cycle, format_rows
+    from bual.bench import format_rows
     if not CUDA: return dict(rows=[], skipped='no CUDA device')
-    rows = bench_paper_cycle(torch.device('cuda'), int(os.environ.get('CYCLE_EPOCHS', 100)))
+    # in a child process, like every other part: this one keeps no CUDA context open (MPS's server may not start beside one)
+    code = ('import json, sys, torch\nfrom bual.bench import bench_paper_cycle\n'
+            'json.dump(bench_paper_cycle(torch.device("cuda"), int(sys.argv[1])), open(sys.argv[2], "w"))')
+    p = subprocess.run([sys.executable, '-c', code, os.environ.get('CYCLE_EPOCHS', '100'), str(work/'cycle_rows.json')], cwd=ROOT,
+                       env={**os.environ, 'PYTHONUNBUFFERED': '1'}, stderr=subprocess.PIPE, text=True)
+    if p.returncode: raise RuntimeError(f"the paper-scale cycle failed:\n{p.stderr[-3000:]}")
+    rows = json.loads((work/'cycle_rows.json').read_text())
     print(format_rows(rows), flush=True)
     return dict(rows=rows)
 
