@@ -250,6 +250,12 @@ def report(out:Path) -> str:
                                           f"{m['training_speed']:.2f}x" if 'training_speed' in m else '', f(m.get('compile_overhead_s'), 0),
                                           f(m['paper_run_s'] / 60)] for mode, m in res['modes'].items()], 'lrlrrr'))
         lines.append('')
+    done = {n: json.loads((out/f'{n}.json').read_text()) for n in ('grid', 'share') if (out/f'{n}.json').exists()}
+    if len(done) == 2 and not any('error' in r or not r.get('rows') for r in done.values()):
+        hours, best = done['grid']['rows'][-1]['engine'], max(done['share']['rows'], key=lambda r: r['grid_speedup_vs_first'])
+        lines.append(f"The grid with {best['runs_at_once']} runs at once{' under MPS' if best.get('mps') else ''}: about "
+                     f"{hours / best['grid_speedup_vs_first']:.1f} device-hours ({hours:.1f} one at a time over the share part's "
+                     f"{best['grid_speedup_vs_first']:.2f}x runs per hour, measured on two-cycle B-Margin runs: an estimate)")
     return '\n'.join(lines) or f'no parts in {out}'
 
 

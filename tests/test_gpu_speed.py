@@ -52,3 +52,14 @@ def test_share_under_mps_starts_and_stops_the_daemon(tmp_path):
     assert share['mps'] == 'ran' and [(r['runs_at_once'], r['mps']) for r in share['rows']] == [(1, False), (2, False), (2, True)]
     assert log.read_text().split('\n')[:2] == [f'start {work}/mps_pipe', f'quit {work}/mps_pipe']   # started, then told to quit
     assert len(list((work/'share_2_mps').iterdir())) == 2
+
+def test_report_prices_the_grid_with_the_best_sharing(tmp_path):
+    row = lambda k, mps, speedup: dict(runs_at_once=k, mps=mps, wall_s=10.0, cycles_window_s=5.0, training_images=100,
+                                       aggregate_images_per_s=20.0, runs_per_hour=360.0 * speedup, grid_speedup_vs_first=speedup)
+    (tmp_path/'grid.json').write_text(json.dumps(dict(machine='GPU', date='2026-11-27', part_s=1.0, rows=[
+        dict(section='grid', name='Table 1 grid', engine=6.0, reference=None, unit='device-hours', ratio=None)])))
+    (tmp_path/'share.json').write_text(json.dumps(dict(machine='GPU', date='2026-11-27', part_s=1.0, engine='processes', epochs=5,
+                                                       options={}, mps='ran', rows=[row(1, False, 1.0), row(2, False, 1.2), row(2, True, 1.5)])))
+    p = speed(tmp_path, '--report')
+    assert p.returncode == 0 and '### grid: GPU, 2026-11-27' in p.stdout
+    assert 'The grid with 2 runs at once under MPS: about 4.0 device-hours (6.0 one at a time' in p.stdout
