@@ -9,22 +9,28 @@ def speed(*args, env=None, timeout=300):
                           env={**os.environ, 'SHARE_ENGINE': 'processes', 'SHARE_K': '1,2', 'SHARE_EPOCHS': '5', **(env or {})})
 
 def test_parts_write_only_their_json_and_report(tmp_path):
+    # a stand-in for nvidia-cuda-mps-control: notes each call with the pipe folder it was given
+    log, control = tmp_path/'control.log', tmp_path/'mps-control'
+    control.write_text(f'#!/bin/sh\nif [ "$1" = "-d" ]; then echo "start $CUDA_MPS_PIPE_DIRECTORY" >> {log}; else echo "$(cat) $CUDA_MPS_PIPE_DIRECTORY" >> {log}; fi\n')
+    control.chmod(0o755)
     out, work = tmp_path/'out', tmp_path/'work'
-    p = speed(out, '--parts', 'cycle,share', '--work', work)
+    p = speed(out, '--parts', 'cycle,share', '--work', work, env={'SHARE_MPS': 'always', 'MPS_CONTROL': str(control)})
     assert p.returncode == 0, p.stderr[-2000:]
     assert sorted(f.name for f in out.iterdir()) == ['cycle.json', 'share.json']   # the runs went to the work folder
     share = json.loads((out/'share.json').read_text())
-    assert share['engine'] == 'processes' and [r['runs_at_once'] for r in share['rows']] == [1, 2]
+    assert share['engine'] == 'processes' and share['mps'] == 'ran'
+    assert [(r['runs_at_once'], r['mps']) for r in share['rows']] == [(1, False), (2, False), (2, True)]
     assert share['machine'] and share['date'] and share['part_s'] > 0
     for r in share['rows']:
         assert r['training_images'] > 0 and abs(r['aggregate_images_per_s'] - r['training_images'] / r['cycles_window_s']) < 1e-6
     # every run of k at once finished both cycles in its own folder
-    for k in (1, 2):
-        runs = sorted((work/f'share_{k}').iterdir())
+    for folder, k in (('share_1', 1), ('share_2', 2), ('share_2_mps', 2)):
+        runs = sorted((work/folder).iterdir())
         assert len(runs) == k and all(len(json.loads((f/'results.json').read_text())['cycles']) == 2 for f in runs)
+    assert log.read_text().split('\n')[:2] == [f'start {work}/mps_pipe', f'quit {work}/mps_pipe']   # MPS started, then told to quit
     assert json.loads((out/'cycle.json').read_text())['skipped'] == 'no CUDA device'
     report = speed(out, '--report')
-    assert report.returncode == 0 and '### share:' in report.stdout and '| 2 |' in report.stdout and '### cycle:' in report.stdout
+    assert report.returncode == 0 and '### share:' in report.stdout and '| 2 | yes |' in report.stdout and '### cycle:' in report.stdout
 
 def test_a_failed_part_is_recorded_and_the_rest_run(tmp_path):
     out = tmp_path/'out'
@@ -39,19 +45,6 @@ def test_refuses_a_used_folder_and_unknown_parts(tmp_path):
     assert p.returncode == 1 and 'is not empty' in p.stderr and json.loads((tmp_path/'out'/'grid.json').read_text()) == {'kept': True}
     p = speed(tmp_path/'new', '--parts', 'cycle,nope')
     assert p.returncode == 2 and 'unknown part(s) nope' in p.stderr and not (tmp_path/'new').exists()
-
-def test_share_under_mps_starts_and_stops_the_daemon(tmp_path):
-    # a stand-in for nvidia-cuda-mps-control: notes how it was called and with which pipe folder
-    log, control = tmp_path/'control.log', tmp_path/'mps-control'
-    control.write_text(f'#!/bin/sh\nif [ "$1" = "-d" ]; then echo "start $CUDA_MPS_PIPE_DIRECTORY" >> {log}; else echo "$(cat) $CUDA_MPS_PIPE_DIRECTORY" >> {log}; fi\n')
-    control.chmod(0o755)
-    out, work = tmp_path/'out', tmp_path/'work'
-    p = speed(out, '--parts', 'share', '--work', work, env={'SHARE_MPS': 'always', 'MPS_CONTROL': str(control)})
-    assert p.returncode == 0, p.stderr[-2000:]
-    share = json.loads((out/'share.json').read_text())
-    assert share['mps'] == 'ran' and [(r['runs_at_once'], r['mps']) for r in share['rows']] == [(1, False), (2, False), (2, True)]
-    assert log.read_text().split('\n')[:2] == [f'start {work}/mps_pipe', f'quit {work}/mps_pipe']   # started, then told to quit
-    assert len(list((work/'share_2_mps').iterdir())) == 2
 
 def test_report_prices_the_grid_with_the_best_sharing(tmp_path):
     row = lambda k, mps, speedup: dict(runs_at_once=k, mps=mps, wall_s=10.0, cycles_window_s=5.0, training_images=100,
