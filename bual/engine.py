@@ -6,7 +6,7 @@ Docs: https://bual-dev.github.io/bual/engine.html.md"""
 
 # %% ../nbs/04_engine.ipynb #247657bc
 from __future__ import annotations
-import collections, contextlib, dataclasses, hashlib, math, time
+import collections, contextlib, contextvars, dataclasses, hashlib, math, time
 from dataclasses import dataclass
 import torch
 import torch.nn as nn
@@ -15,8 +15,9 @@ from .core import BualError, sync
 
 # %% auto #0
 __all__ = ['WAIT', 'TrainConfig', 'crop_flip_padded', 'random_crop_flip', 'DeviceData', 'autocast', 'Diverged', 'LossWatch',
-           'model_name', 'check_outputs', 'cross_entropy', 'same_targets', 'EagerStep', 'GraphedStep', 'fit_steps',
-           'drain', 'fit', 'head_outputs', 'predict', 'accuracy', 'Channel', 'run_tasks', 'Spans']
+           'model_name', 'check_outputs', 'deferred_output_checks', 'cross_entropy', 'same_targets', 'EagerStep',
+           'GraphedStep', 'fit_steps', 'drain', 'fit', 'head_outputs', 'predict', 'accuracy', 'Channel', 'run_tasks',
+           'Spans']
 
 # %% ../nbs/04_engine.ipynb #0700adf3
 @dataclass
@@ -147,9 +148,27 @@ def model_name(model:nn.Module) -> str:
     "What errors call `model`: its `purpose` when the loop gave it one."
     return getattr(model, 'purpose', 'the model')
 
+_deferred_checks = contextvars.ContextVar('bual_deferred_output_checks', default=None)
+
 def check_outputs(out:torch.Tensor, model:nn.Module):
-    "Raise `Diverged` naming `model` if its outputs `out` are not all finite."
-    if not bool(torch.isfinite(out).all()): raise Diverged(f"{model_name(model)} gives NaN or infinite outputs")
+    "Raise `Diverged` naming `model` if its outputs `out` are not all finite; inside `deferred_output_checks`, note it for later instead."
+    pending = _deferred_checks.get()
+    if pending is not None: pending.append((torch.isfinite(out).all(), model_name(model)))
+    elif not bool(torch.isfinite(out).all()): raise Diverged(f"{model_name(model)} gives NaN or infinite outputs")
+
+@contextlib.contextmanager
+def deferred_output_checks(enabled:bool=True):
+    "Inside, `check_outputs` leaves its verdict on the device; leaving reads them all at once and raises `Diverged` for the first model whose outputs were not finite."
+    if not enabled:
+        yield; return
+    pending = []
+    token = _deferred_checks.set(pending)
+    try: yield
+    finally:   # also when an error is on its way out: outputs that are not finite are its likely cause
+        _deferred_checks.reset(token)
+        finite = torch.stack([f for f, _ in pending]).tolist() if pending else []
+        bad = next((name for (_, name), ok in zip(pending, finite) if not ok), None)
+        if bad is not None: raise Diverged(f"{bad} gives NaN or infinite outputs")
 
 def cross_entropy(logits, y): return F.cross_entropy(logits, y)
 def same_targets(y, gen): return y

@@ -20,7 +20,7 @@ from .data import ImageData, load_dataset
 from .pools import Oracle, Pools, make_split
 from .models import make_model, ARCHS
 from .engine import (TrainConfig, DeviceData, fit_steps, drain, predict, accuracy, cross_entropy, same_targets, Diverged,
-                         Channel, Spans, run_tasks)
+                         deferred_output_checks, Channel, Spans, run_tasks)
 from .rlnl import run_rlnl, RLNLResult, FixedStop, StableStop, OracleStop, SnapshotMean, new_f_n, snapshot_probs, train_f_n
 from .strategies import QueryContext, MODES, top_b, uncertainty, open_set_targets
 from .registry import make_strategy
@@ -509,14 +509,15 @@ def _cycle(self:ActiveLearningRun):
         unl_t=torch.as_tensor(pools.unlabeled(), device=dev), tr=self._trainer(self.next_cycle, timing=False), trainer=self._trainer(self.next_cycle),
         spans=Spans(dev), f_p=Channel(dev), scores=Channel(dev), snaps=Channel(dev) if c.overlap and self.strategy.uses_rlnl and c.nl_stop == 'fixed' else None)
     t0 = time.perf_counter()
-    (f_p, acc, (rlnl, f_n, sub)), (f_aux, s, ctx, rlnl_ahead) = run_tasks([self._classifier_task(w), self._detector_task(w)], dev, c.overlap)
-    t = dict(time_fp=0.0, time_aux=0.0, time_score=0.0, time_rlnl=0.0) | w.spans.seconds()
-    if rlnl_ahead is not None:   # its snapshots were timed on their own stream: part of RLNL's time
-        rlnl, rlnl_ahead.snapshot_seconds = rlnl_ahead, t.pop('time_rlnl_snapshots', 0.0)
-        t['time_rlnl'] += rlnl.snapshot_seconds
-    if rlnl is not None: ctx.p_neg = rlnl.p_neg
-    t1 = time.perf_counter()
-    query = self.strategy.select(ctx, c.budget).cpu().numpy()   # .cpu() waits for the device
+    with deferred_output_checks(dev.type == 'cuda'):   # a pass's check would hold the host, and with it the other task's launches
+        (f_p, acc, (rlnl, f_n, sub)), (f_aux, s, ctx, rlnl_ahead) = run_tasks([self._classifier_task(w), self._detector_task(w)], dev, c.overlap)
+        t = dict(time_fp=0.0, time_aux=0.0, time_score=0.0, time_rlnl=0.0) | w.spans.seconds()
+        if rlnl_ahead is not None:   # its snapshots were timed on their own stream: part of RLNL's time
+            rlnl, rlnl_ahead.snapshot_seconds = rlnl_ahead, t.pop('time_rlnl_snapshots', 0.0)
+            t['time_rlnl'] += rlnl.snapshot_seconds
+        if rlnl is not None: ctx.p_neg = rlnl.p_neg
+        t1 = time.perf_counter()
+        query = self.strategy.select(ctx, c.budget).cpu().numpy()   # .cpu() waits for the device
     t['time_select'], t['time_strategy_models'] = time.perf_counter() - t1 - w.trainer.time, w.trainer.time
     t['time_total'] = time.perf_counter() - t0   # the cycle's wall time: with overlap the phases ran side by side
     nl = {} if rlnl is None else dict(nl_snapshots=rlnl.n_snapshots, nl_epochs_run=rlnl.epochs, time_rlnl_snapshots=rlnl.snapshot_seconds)
