@@ -8,9 +8,9 @@ from pathlib import Path
 import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bual.data import load_digits_data
-from bual.pools import generator
+from bual.core import generator
 from bual.models import make_model
-from bual.engine import TrainConfig, DeviceData, fit, accuracy, random_crop_flip
+from bual.engine import TrainConfig, DeviceData, fit, accuracy, random_crop_flip, predict, Diverged, deferred_output_checks
 from bual import loop
 
 def line(*a): print(*a, flush=True)
@@ -61,12 +61,36 @@ def check_graphs(dev):
     line(f"CUDA graphs vs eager (fp32, 20 epochs): max weight difference {diff:.2e}, accuracy {out[0][1]:.3f} vs {out[1][1]:.3f} -> {'OK' if ok else 'FAIL'}")
     return ok
 
+def check_divergence(dev):
+    "Divergence is still caught on CUDA, where fit reads an epoch's flags one epoch late and a cycle reads its outputs' checks at its end."
+    d = load_digits_data()
+    tr = DeviceData(d.x_train, d.mean, d.std, dev, True, channels_last=True)
+    m = make_model('small_cnn', 10, d.image_shape, 0); m.purpose = 'f_p'
+    try: fit(m, tr, torch.arange(1000, device=dev), d.y_train[:1000].to(dev), TrainConfig(epochs=3, batch_size=64, lr=1e6), generator(0, dev)); fit_msg = 'not raised'
+    except Diverged as e: fit_msg = str(e)
+    bad = make_model('small_cnn', 10, d.image_shape, 0).to(dev).eval()
+    with torch.no_grad(): bad.head.weight[0, 0] = float('nan')
+    reached, out_msg = False, 'not raised'
+    try:
+        with deferred_output_checks():
+            predict(bad, tr, torch.arange(100, device=dev), TrainConfig()); reached = True
+    except Diverged as e: out_msg = str(e)
+    ok = 'f_p diverged in epoch 1 of 3' in fit_msg and reached and 'gives NaN or infinite outputs' in out_msg
+    line(f"divergence on cuda: fit says {fit_msg!r}; a deferred output check says {out_msg!r} on leaving -> {'OK' if ok else 'FAIL'}")
+    return ok
+
 def check_loop(dev, fashion):
     t = time.perf_counter()
     r = loop.ActiveLearningRun(dataset='digits', strategy='b-margin', cycles=3, device='cuda', progress=False).run()
     ok = r['status'] == 'finished' and len(r['cycles']) == 3
     line(f"bual loop on cuda, digits b-margin 3 cycles: {time.perf_counter()-t:.1f} s, final acc {r['cycles'][-1]['accuracy']:.3f}, "
          f"query precision {[round(c['query_precision'], 2) for c in r['cycles']]} -> {'OK' if ok else 'FAIL'}")
+    t = time.perf_counter()
+    ov = loop.ActiveLearningRun(dataset='digits', strategy='b-margin', cycles=3, device='cuda', progress=False, overlap=True).run()
+    ok_ov = ov['status'] == 'finished' and len(ov['cycles']) == 3
+    line(f"the same with overlap (two CUDA streams): {time.perf_counter()-t:.1f} s, final acc {ov['cycles'][-1]['accuracy']:.3f}, "
+         f"query precision {[round(c['query_precision'], 2) for c in ov['cycles']]} -> {'OK' if ok_ov else 'FAIL'}")
+    ok = ok and ok_ov
     if fashion:
         for prof in ('cpu',):
             t = time.perf_counter()
@@ -84,6 +108,6 @@ if __name__ == '__main__':
     assert torch.cuda.is_available(), 'no CUDA device'
     dev = torch.device('cuda')
     line(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}")
-    ok = check_augment(dev) & check_digits(dev) & check_graphs(dev) & check_loop(dev, args.fashion)
+    ok = check_augment(dev) & check_digits(dev) & check_graphs(dev) & check_divergence(dev) & check_loop(dev, args.fashion)
     line(f"peak GPU memory {torch.cuda.max_memory_allocated()/2**30:.2f} GiB")
     line('ALL CHECKS OK' if ok else 'SOME CHECKS FAILED')

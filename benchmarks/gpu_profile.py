@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bual.bench import synthetic_images, _train_steps_engine, bench_scoring
 from bual.engine import TrainConfig, DeviceData, EagerStep, cross_entropy
 from bual.models import make_model
-from bual.pools import generator
+from bual.core import generator
 
 def line(*a): print(*a, flush=True)
 

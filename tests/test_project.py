@@ -1,4 +1,4 @@
-"Packaging facts: environment.yml names pyproject's dependencies; nbdev 3 configuration lives in pyproject.toml."
+"Packaging and project facts: environment.yml names pyproject's dependencies; nbdev 3 configuration lives in pyproject.toml; the benchmark scripts import names bual has."
 import re, tomllib
 from pathlib import Path
 import yaml
@@ -58,3 +58,15 @@ def test_modules_import_only_modules_above_them():
         assert not up, f"bual.{mod} imports {sorted(up)} at its top, which come after it"
         up = {m for m in inner if m in order and order[m] >= rank} - ({'demo', 'sweep', 'bench'} if mod == 'cli' else set())
         assert not up, f"bual.{mod} imports {sorted(up)} inside a function, which come after it"
+
+def test_benchmark_scripts_import_what_bual_has():
+    "The benchmark scripts run on GPU machines that no test reaches: every name they import from bual must still exist."
+    import ast, importlib
+    missing = []
+    for script in sorted((ROOT/'benchmarks').glob('*.py')):
+        for node in ast.walk(ast.parse(script.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or '').split('.')[0] == 'bual':
+                module = importlib.import_module(node.module)
+                missing += [f'{script.name}: {node.module}.{a.name}' for a in node.names
+                            if not hasattr(module, a.name) and importlib.util.find_spec(f'{node.module}.{a.name}') is None]
+    assert not missing, missing
