@@ -1,6 +1,6 @@
 """GPU check of the training engine and the loop: do they compute the right thing on CUDA?
 
-Run on a CUDA machine from the repository root: `python benchmarks/gpu_check.py [--fashion DIR]`.
+Run on a CUDA machine from the repository root: `python benchmarks/gpu_check.py [--fashion DIR]` (`--cpu`: a dry run on the CPU).
 Prints one line per check and ALL CHECKS OK at the end. Speed figures come from `bual bench --device cuda`.
 """
 import argparse, sys, time
@@ -14,10 +14,6 @@ from bual.engine import TrainConfig, DeviceData, fit, accuracy, random_crop_flip
 from bual import loop
 
 def line(*a): print(*a, flush=True)
-
-def timed(fn, sync=True):
-    torch.cuda.synchronize(); t = time.perf_counter(); out = fn(); torch.cuda.synchronize()
-    return out, time.perf_counter() - t
 
 def check_augment(dev):
     probe = (torch.arange(81., device=dev) + 1).view(1, 1, 9, 9).expand(20000, 1, 9, 9)
@@ -81,12 +77,12 @@ def check_divergence(dev):
 
 def check_loop(dev, fashion):
     t = time.perf_counter()
-    r = loop.ActiveLearningRun(dataset='digits', strategy='b-margin', cycles=3, device='cuda', progress=False).run()
+    r = loop.ActiveLearningRun(dataset='digits', strategy='b-margin', cycles=3, device=dev.type, progress=False).run()
     ok = r['status'] == 'finished' and len(r['cycles']) == 3
     line(f"bual loop on cuda, digits b-margin 3 cycles: {time.perf_counter()-t:.1f} s, final acc {r['cycles'][-1]['accuracy']:.3f}, "
          f"query precision {[round(c['query_precision'], 2) for c in r['cycles']]} -> {'OK' if ok else 'FAIL'}")
     t = time.perf_counter()
-    ov = loop.ActiveLearningRun(dataset='digits', strategy='b-margin', cycles=3, device='cuda', progress=False, overlap=True).run()
+    ov = loop.ActiveLearningRun(dataset='digits', strategy='b-margin', cycles=3, device=dev.type, progress=False, overlap=True).run()
     ok_ov = ov['status'] == 'finished' and len(ov['cycles']) == 3
     line(f"the same with overlap (two CUDA streams): {time.perf_counter()-t:.1f} s, final acc {ov['cycles'][-1]['accuracy']:.3f}, "
          f"query precision {[round(c['query_precision'], 2) for c in ov['cycles']]} -> {'OK' if ok_ov else 'FAIL'}")
@@ -95,7 +91,7 @@ def check_loop(dev, fashion):
         for prof in ('cpu',):
             t = time.perf_counter()
             r = loop.ActiveLearningRun(dataset='fashion_mnist', data_root=fashion, strategy='b-margin', cycles=2, profile=prof,
-                                       device='cuda', progress=False).run()
+                                       device=dev.type, progress=False).run()
             c = r['cycles']
             line(f"fashion_mnist b-margin, {prof} profile, 2 cycles on cuda: {time.perf_counter()-t:.1f} s; acc {[round(x['accuracy'],3) for x in c]}; "
                  f"phases cycle 1: fp {c[1]['time_fp']:.1f} aux {c[1]['time_aux']:.1f} rlnl {c[1]['time_rlnl']:.1f} select {c[1]['time_select']:.2f} s")
@@ -104,10 +100,11 @@ def check_loop(dev, fashion):
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('--fashion', default=None)
+    ap.add_argument('--cpu', action='store_true', help='a dry run of the script on the CPU (its checks then say cuda but run on the CPU)')
     args = ap.parse_args()
-    assert torch.cuda.is_available(), 'no CUDA device'
-    dev = torch.device('cuda')
-    line(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}")
+    if not (args.cpu or torch.cuda.is_available()): sys.exit('gpu_check.py: no CUDA device (--cpu tries the script on the CPU)')
+    dev = torch.device('cpu' if args.cpu else 'cuda')
+    line(f"device: {torch.cuda.get_device_name() if dev.type == 'cuda' else 'the CPU (a dry run)'}, torch {torch.__version__}")
     ok = check_augment(dev) & check_digits(dev) & check_graphs(dev) & check_divergence(dev) & check_loop(dev, args.fashion)
-    line(f"peak GPU memory {torch.cuda.max_memory_allocated()/2**30:.2f} GiB")
+    if dev.type == 'cuda': line(f"peak GPU memory {torch.cuda.max_memory_allocated()/2**30:.2f} GiB")
     line('ALL CHECKS OK' if ok else 'SOME CHECKS FAILED')

@@ -1,4 +1,4 @@
-"`benchmarks/gpu_speed.py` on the CPU at toy sizes: its parts' files, its report, and what it refuses."
+"The GPU scripts on the CPU: `benchmarks/gpu_speed.py` at toy sizes (its parts' files, its report, what it refuses) and `benchmarks/gpu_check.py`'s dry run."
 import json, os, subprocess, sys
 from conftest import ROOT
 
@@ -56,3 +56,9 @@ def test_report_prices_the_grid_with_the_best_sharing(tmp_path):
     p = speed(tmp_path, '--report')
     assert p.returncode == 0 and '### grid: GPU, 2026-11-27' in p.stdout
     assert 'The grid with 2 runs at once under MPS: about 4.0 device-hours (6.0 one at a time' in p.stdout
+
+def test_gpu_check_dry_run_on_the_cpu():
+    "The GPU correctness script runs through on the CPU (--cpu), so it cannot fail for a reason a CPU would show."
+    p = subprocess.run([sys.executable, ROOT/'benchmarks'/'gpu_check.py', '--cpu'], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and p.stdout.strip().endswith('ALL CHECKS OK'), p.stdout[-2000:] + p.stderr[-2000:]
+    assert 'divergence on cuda' in p.stdout and 'with overlap' in p.stdout
