@@ -45,7 +45,7 @@ overlapped cycle (streams within one process) is the other way to fill the GPU.
 On a machine without CUDA it runs everything on the CPU at toy sizes (digits, CPU profile, no fractional GPUs):
 a check of the script, not figures.
 """
-import argparse, contextlib, datetime, json, os, shutil, subprocess, sys, tempfile, time, traceback
+import argparse, contextlib, datetime, json, os, shutil, signal, subprocess, sys, tempfile, time, traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +56,15 @@ from bual.runfolder import run_folders
 
 CUDA = torch.cuda.is_available()
 DATASET, PROFILE = ('fashion_mnist', 'paper') if CUDA else ('digits', 'cpu')
+
+
+def machine() -> str:
+    "The machine the figures come from, read without starting CUDA in this process (MPS may not start beside a CUDA context)."
+    if not CUDA: return machine_info(torch.device('cpu'))
+    try: name = subprocess.run(['nvidia-smi', '--query-gpu=name', '--format=csv,noheader'], capture_output=True, text=True,
+                               timeout=30).stdout.strip().splitlines()[0]
+    except Exception: name = 'an NVIDIA GPU (nvidia-smi did not say which)'
+    return f'{name}, torch {torch.__version__}'
 
 
 def bual_command(*args) -> list:
@@ -111,12 +120,17 @@ MPS_CONTROL = os.environ.get('MPS_CONTROL') or shutil.which('nvidia-cuda-mps-con
 
 @contextlib.contextmanager
 def mps_daemon(work:Path):
-    "NVIDIA's MPS daemon while inside (processes given the environment it yields run their kernels side by side); raises if it will not start."
+    "NVIDIA's MPS daemon while inside: yields the environment its clients need and a dict that says, after, whether it quit."
     env = dict(CUDA_MPS_PIPE_DIRECTORY=str(work/'mps_pipe'), CUDA_MPS_LOG_DIRECTORY=str(work/'mps_log'))
     for folder in env.values(): Path(folder).mkdir(parents=True, exist_ok=True)
-    subprocess.run([MPS_CONTROL, '-d'], env={**os.environ, **env}, check=True, timeout=30)
-    try: yield env
-    finally: subprocess.run([MPS_CONTROL], input='quit\n', env={**os.environ, **env}, text=True, timeout=60)
+    started = subprocess.run([MPS_CONTROL, '-d'], env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, timeout=30)   # the daemon must not hold this script's output open
+    if started.returncode: raise RuntimeError(f"{MPS_CONTROL} -d failed ({started.returncode}): {started.stderr.strip()[-500:]}")
+    state = {}
+    try: yield env, state
+    finally:   # also when the runs failed, or this script was told to stop (SIGTERM): the daemon outlives it otherwise
+        q = subprocess.run([MPS_CONTROL], input='quit\n', env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+        state['quit'] = 'ok' if q.returncode == 0 else f'failed ({q.returncode}): {q.stderr.strip()[-500:]}'
 
 
 def share_row(work:Path, engine:str, k:int, epochs:int, env:dict=None, timeout:float=None) -> dict:
@@ -124,19 +138,25 @@ def share_row(work:Path, engine:str, k:int, epochs:int, env:dict=None, timeout:f
     import yaml
     folder = work/f"share_{k}{'_mps' if env else ''}"
     t, timeout = time.perf_counter(), min(timeout or float('inf'), float(os.environ.get('SHARE_TIMEOUT', 300)))
-    deadline = t + timeout
     if engine == 'ray':
         grid = folder.with_suffix('.yaml')
         grid.write_text(yaml.safe_dump(dict(grid=dict(seed=list(range(k))), fixed=run_options(epochs))))
         bual('sweep', grid, '--out', folder, '--engine', 'ray', '--gpus-per-run', (1 / k) if CUDA else 0, '--cpus-per-run', 1, env=env)
     else:
-        procs = [subprocess.Popen(bual_command(*run_args(folder/f'seed{s}', {**run_options(epochs), 'seed': s})),
-                                  cwd=ROOT, env={**os.environ, **(env or {})}, stderr=subprocess.PIPE, text=True) for s in range(k)]
-        try: errors = [p.communicate(timeout=max(1.0, deadline - time.perf_counter()))[1] for p in procs]
-        except subprocess.TimeoutExpired:   # a GPU shared in a way that does not work can hang its clients rather than fail them
+        logs = [folder.with_name(f'{folder.name}_seed{s}.err') for s in range(k)]   # files: a pipe read in turn could stall a run
+        procs = [subprocess.Popen(bual_command(*run_args(folder/f'seed{s}', {**run_options(epochs), 'seed': s})), cwd=ROOT,
+                                  env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=open(log, 'w'))
+                 for s, log in zip(range(k), logs)]
+        try:
+            for p in procs: p.wait(timeout=max(1.0, t + timeout - time.perf_counter()))
+        except BaseException as e:   # a GPU shared in a way that does not work can hang its clients rather than fail them
             for p in procs: p.kill()
-            raise RuntimeError(f"{k} runs at once{' under MPS' if env else ''} did not end within {timeout:.0f} s (SHARE_TIMEOUT caps it)")
-        if any(p.returncode for p in procs): raise RuntimeError(f"a run of {k} at once failed:\n{next(e for e, p in zip(errors, procs) if p.returncode)[-3000:]}")
+            for p in procs: p.wait()
+            if isinstance(e, subprocess.TimeoutExpired):
+                raise RuntimeError(f"{k} runs at once{' under MPS' if env else ''} did not end within {timeout:.0f} s (SHARE_TIMEOUT caps it)") from None
+            raise
+        failed = [log for p, log in zip(procs, logs) if p.returncode]
+        if failed: raise RuntimeError(f"a run of {k} at once failed:\n{failed[0].read_text()[-3000:]}")
     wall = time.perf_counter() - t
     images, spans = 0, []
     for f in run_folders(folder):   # each run's cycles ended when its results.json was last written (after each cycle)
@@ -150,6 +170,15 @@ def share_row(work:Path, engine:str, k:int, epochs:int, env:dict=None, timeout:f
                 aggregate_images_per_s=images / window, runs_per_hour=k * 3600 / wall)
 
 
+def measured(rows:list, k:int, mps:bool, *args, **kw) -> bool:
+    "Append `share_row(*args, **kw)` to `rows`, or a row with its error (the groups measured before stand); whether it was measured."
+    try: rows.append(share_row(*args, **kw)); return True
+    except Exception as e:
+        rows.append(dict(runs_at_once=k, mps=mps, error=f'{type(e).__name__}: {e}'[:3000]))
+        print(f"  {k} at once{' under MPS' if mps else ''}: FAILED {rows[-1]['error'][:500]}", flush=True)
+        return False
+
+
 def part_share(work:Path) -> dict:
     "k runs sharing one GPU (Ray's fractional GPUs, or k processes where Ray is not installed), and k processes under MPS: their training images per second together."
     epochs = int(os.environ.get('SHARE_EPOCHS', os.environ.get('RAY_EPOCHS', 10)))
@@ -158,18 +187,25 @@ def part_share(work:Path) -> dict:
     engine = os.environ.get('SHARE_ENGINE', engine)
     if engine not in ('ray', 'processes'): raise ValueError(f"SHARE_ENGINE must be ray or processes, not {engine!r}")
     ks = [int(v) for v in os.environ.get('SHARE_K', os.environ.get('RAY_K', '1,2,4')).split(',')]
-    rows, mps = [share_row(work, engine, k, epochs) for k in ks], None
-    alone = next((r['wall_s'] for r in rows if r['runs_at_once'] == 1), max(r['wall_s'] for r in rows))
+    rows, mps, alone = [], None, None
+    for k in ks:   # k runs take about k times as long as one at most, unless they hang
+        measured(rows, k, False, work, engine, k, epochs, timeout=None if alone is None else 60 + 2 * k * alone)
+        if k == 1 and 'wall_s' in rows[-1]: alone = rows[-1]['wall_s']
     if (CUDA and os.environ.get('SHARE_MPS', '1') == '1') or os.environ.get('SHARE_MPS') == 'always':   # 'always': on a CPU too (a check)
         try:
             if MPS_CONTROL is None: raise FileNotFoundError('nvidia-cuda-mps-control not found')
-            with mps_daemon(work) as env:   # k runs take at most about k times as long as one, unless they hang
-                rows += [share_row(work, 'processes', k, epochs, env, timeout=60 + 2 * k * alone) for k in ks if k > 1]
-            mps = 'ran'
+            with mps_daemon(work) as (env, state):
+                for k in (k for k in ks if k > 1):
+                    if not measured(rows, k, True, work, 'processes', k, epochs, env, timeout=None if alone is None else 60 + 2 * k * alone):
+                        break   # MPS does not work here: spare the GPU's time
+            mps = 'ran' if state.get('quit') == 'ok' else f"ran, but the daemon's quit {state.get('quit')}"
         except Exception as e:   # the figures without MPS stand
             mps = f'{type(e).__name__}: {e}'[:2000]
             print(f'  MPS: {mps}', flush=True)
-    for r in rows: r['grid_speedup_vs_first'] = r['runs_per_hour'] / rows[0]['runs_per_hour']
+    first = next((r for r in rows if 'error' not in r), None)
+    if first is None: raise RuntimeError(f"no group of runs was measured; the first said: {rows[0]['error']}")
+    for r in rows:
+        if 'error' not in r: r['grid_speedup_vs_first'] = r['runs_per_hour'] / first['runs_per_hour']
     return dict(engine=engine, epochs=epochs, options=run_options(epochs), mps=mps, rows=rows)
 
 
@@ -241,8 +277,9 @@ def report(out:Path) -> str:
             lines.append(f"{res['engine']}, {res['epochs']} epochs, {res['options']}")
             if res.get('mps') not in (None, 'ran'): lines.append(f"MPS: {res['mps']}")
             lines.append(markdown_table(['runs at once', 'MPS', 'training images/s together', "cycles' span s", 'wall s', 'runs per hour vs one at a time'],
-                                        [[r['runs_at_once'], 'yes' if r.get('mps') else 'no', f(r['aggregate_images_per_s'], 0), f(r['cycles_window_s']), f(r['wall_s']),
-                                          f"{r['grid_speedup_vs_first']:.2f}x"] for r in res['rows']], 'rlrrrr'))
+                                        [[r['runs_at_once'], 'yes' if r.get('mps') else 'no'] + ([f"failed: {r['error'][:200]}", '', '', ''] if 'error' in r else
+                                          [f(r['aggregate_images_per_s'], 0), f(r['cycles_window_s']), f(r['wall_s']), f"{r['grid_speedup_vs_first']:.2f}x"])
+                                         for r in res['rows']], 'rlrrrr'))
         else:
             lines.append(f"{res['cycles']} cycles at {res['epochs']} epochs, {res['options']}")
             lines.append(markdown_table(['mode', 'run wall s', 'cycles s', 'training speed', 'compilation s', 'paper run min'],
@@ -251,8 +288,8 @@ def report(out:Path) -> str:
                                           f(m['paper_run_s'] / 60)] for mode, m in res['modes'].items()], 'lrlrrr'))
         lines.append('')
     done = {n: json.loads((out/f'{n}.json').read_text()) for n in ('grid', 'share') if (out/f'{n}.json').exists()}
-    if len(done) == 2 and not any('error' in r or not r.get('rows') for r in done.values()):
-        hours, best = done['grid']['rows'][-1]['engine'], max(done['share']['rows'], key=lambda r: r['grid_speedup_vs_first'])
+    if len(done) == 2 and not any('error' in r or not r.get('rows') for r in done.values()) and any('error' not in r for r in done['share']['rows']):
+        hours, best = done['grid']['rows'][-1]['engine'], max((r for r in done['share']['rows'] if 'error' not in r), key=lambda r: r['grid_speedup_vs_first'])
         lines.append(f"The grid with {best['runs_at_once']} runs at once{' under MPS' if best.get('mps') else ''}: about "
                      f"{hours / best['grid_speedup_vs_first']:.1f} device-hours ({hours:.1f} one at a time over the share part's "
                      f"{best['grid_speedup_vs_first']:.2f}x runs per hour, measured on two-cycle B-Margin runs: an estimate)")
@@ -274,8 +311,8 @@ if __name__ == '__main__':
     work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix='gpu_speed-'))
     if work.exists() and any(work.iterdir()): sys.exit(f"gpu_speed.py: {work} is not empty; give a new folder (finished sweeps and runs there would be skipped)")
     out.mkdir(parents=True, exist_ok=True); work.mkdir(parents=True, exist_ok=True)
-    dev = torch.device('cuda' if CUDA else 'cpu')
-    print(machine_info(dev) if CUDA else f'no CUDA device: {machine_info(dev)}, toy sizes', flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # a time limit's SIGTERM still runs the cleanups (MPS's quit)
+    print(machine() if CUDA else f'no CUDA device: {machine()}, toy sizes', flush=True)
     failed = []
     for name in a.parts.split(','):
         t = time.perf_counter()
@@ -284,7 +321,7 @@ if __name__ == '__main__':
         except Exception as e:   # one part's failure must not cost the others their (scarce) GPU time
             traceback.print_exc(); failed.append(name)
             res = dict(error=f'{type(e).__name__}: {e}')
-        res.update(part_s=time.perf_counter() - t, machine=machine_info(dev), date=datetime.date.today().isoformat())
+        res.update(part_s=time.perf_counter() - t, machine=machine(), date=datetime.date.today().isoformat())
         (out/f'{name}.json').write_text(json.dumps(res, indent=1, default=str))
         print(f'[{name}] {"FAILED" if "error" in res else "done"} in {res["part_s"]:.0f} s', flush=True)
     print(report(out))

@@ -156,6 +156,11 @@ def check_outputs(out:torch.Tensor, model:nn.Module):
     if pending is not None: pending.append((torch.isfinite(out).all(), model_name(model)))
     elif not bool(torch.isfinite(out).all()): raise Diverged(f"{model_name(model)} gives NaN or infinite outputs")
 
+def _first_not_finite(pending:list):
+    "The name of the first model whose noted outputs were not finite (one read of the device), or None."
+    finite = torch.stack([f for f, _ in pending]).tolist() if pending else []
+    return next((name for (_, name), ok in zip(pending, finite) if not ok), None)
+
 @contextlib.contextmanager
 def deferred_output_checks(enabled:bool=True):
     "Inside, `check_outputs` leaves its verdict on the device; leaving reads them all at once and raises `Diverged` for the first model whose outputs were not finite."
@@ -164,11 +169,16 @@ def deferred_output_checks(enabled:bool=True):
     pending = []
     token = _deferred_checks.set(pending)
     try: yield
-    finally:   # also when an error is on its way out: outputs that are not finite are its likely cause
-        _deferred_checks.reset(token)
-        finite = torch.stack([f for f, _ in pending]).tolist() if pending else []
-        bad = next((name for (_, name), ok in zip(pending, finite) if not ok), None)
+    except Diverged: raise   # already says which model and when
+    except Exception:        # outputs that were not finite are the likely cause of another error: say so instead
+        try: bad = _first_not_finite(pending)
+        except Exception: bad = None   # the read failed too (a CUDA error, say): the first error stands
         if bad is not None: raise Diverged(f"{bad} gives NaN or infinite outputs")
+        raise
+    else:
+        bad = _first_not_finite(pending)
+        if bad is not None: raise Diverged(f"{bad} gives NaN or infinite outputs")
+    finally: _deferred_checks.reset(token)
 
 def cross_entropy(logits, y): return F.cross_entropy(logits, y)
 def same_targets(y, gen): return y

@@ -62,3 +62,12 @@ def test_gpu_check_dry_run_on_the_cpu():
     p = subprocess.run([sys.executable, ROOT/'benchmarks'/'gpu_check.py', '--cpu'], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0 and p.stdout.strip().endswith('ALL CHECKS OK'), p.stdout[-2000:] + p.stderr[-2000:]
     assert 'divergence on cuda' in p.stdout and 'with overlap' in p.stdout
+
+def test_mps_that_will_not_start_leaves_the_figures_without_it(tmp_path):
+    control = tmp_path/'mps-control'
+    control.write_text('#!/bin/sh\necho "no GPU to serve" >&2\nexit 3\n'); control.chmod(0o755)
+    out = tmp_path/'out'
+    p = speed(out, '--parts', 'share', env={'SHARE_MPS': 'always', 'MPS_CONTROL': str(control)})
+    share = json.loads((out/'share.json').read_text())
+    assert p.returncode == 0 and [(r['runs_at_once'], r['mps']) for r in share['rows']] == [(1, False), (2, False)]
+    assert 'failed (3): no GPU to serve' in share['mps']
