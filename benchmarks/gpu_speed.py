@@ -1,49 +1,50 @@
-"""The GPU speed measurements, in one prepared run: what a Table 1 grid costs, how many runs to put on one GPU,
-and whether torch.compile pays over a whole run.
+"""The GPU speed measurements, in one prepared run: what a paper-scale cycle and a Table 1 grid cost, how many
+runs to put on one GPU, and whether torch.compile pays over a whole run.
 
     BUAL_DATA=FOLDER python benchmarks/gpu_speed.py OUT [--parts cycle,grid,share,compile] [--work DIR]
     python benchmarks/gpu_speed.py OUT --report      # the figures of the parts in OUT, as Markdown
 
-FOLDER holds Fashion-MNIST's four IDX files (the share and compile parts run real paper-profile runs on it; the grid
-uses CIFAR-shaped synthetic data). Each part writes OUT/<part>.json (with the machine and the date) as soon as it
-ends and prints its table, so a run cut short keeps what it finished; OUT must be new or empty and receives nothing
-else (the runs go to DIR, by default a temporary folder), so on a remote machine it can be the folder that is
-copied back, also from a command stopped at its time limit. On a GPU machine without network access whose Python lacks fastcore, bring
-its wheel (`pip download --no-deps --only-binary=:all: --python-version 3.12 -d .whl fastcore`) and Fashion-MNIST's
-files along, and run, in two commands where one would outlast a 10-minute limit (the parts' order is up to you):
+FOLDER holds Fashion-MNIST's four IDX files (the share and compile parts run real paper-profile runs on it; the
+cycle and the grid use CIFAR-shaped synthetic data). Parts run in the order given (by default the most wanted
+first). Each writes OUT/<part>.json (with the machine and the date) as soon as it ends and prints its table, so a
+run cut short keeps what it finished. OUT must be new or empty and receives nothing else (the runs go to DIR, by
+default a temporary folder): on a remote machine it can be the folder that is copied back, also from a command
+stopped at its time limit. On a GPU machine without network access whose Python lacks fastcore, bring its wheel
+(`pip download --no-deps --only-binary=:all: --python-version 3.12 -d .whl fastcore`) and Fashion-MNIST's files
+along, and run, in two commands where one would outlast a 10-minute limit:
 
     python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site \
       PYTHONUNBUFFERED=1 BUAL_DATA=data/fashion-mnist && python3 benchmarks/gpu_speed.py $OUT --parts cycle,grid
 
-Parts run in the order given (by default the most wanted first). Settings (environment variables, defaults in brackets):
+Settings (environment variables, defaults in brackets):
 
-- GRID_EPOCHS [5]: every Table 1 method runs two cycles at GRID_EPOCHS and at twice as many (CCAL's
-  contrastive encoders at a fifth of those), and the line through the two timings is continued to the
-  paper's 100 epochs (`bual bench --grid`);
-- GRID_OVERLAP [0]: 1 times the grid's cycles with their phases overlapped (`bual bench --grid --overlap`);
+- CYCLE_EPOCHS [100]: the paper-scale CIFAR-10-shaped cycle of `bual bench --device cuda`, alone (after the
+  change to float32 predictions, which the H100 figures of 2026-11-26 predate), then the same cycle with
+  `--overlap` (f_aux and the scoring passes on CUDA streams of their own, beside f_p and f_n): its wall time and
+  the share of its query the plain cycle also picks. If it pays, `overlap` becomes the default on CUDA.
+- GRID_EPOCHS [5]: every Table 1 method runs two cycles at GRID_EPOCHS and at twice as many (CCAL's contrastive
+  encoders at a fifth of those), and the line through the two timings is continued to the paper's 100 epochs
+  (`bual bench --grid`); GRID_OVERLAP [0]: 1 times the grid's cycles with their phases overlapped.
 - SHARE_EPOCHS [10], SHARE_K [1,2,4], SHARE_ENGINE [ray where installed, else processes]: k two-cycle B-Margin
-  runs at once on one GPU, through a Ray sweep (`bual sweep --engine ray --gpus-per-run 1/k`) or as k `bual run` processes
-  (Ray's 79 MB wheel cannot travel to a lent GPU machine; both put k processes on the one GPU), with 20% of
-  the known examples labeled at the start and |D_sub| = 5000 so that training dominates; the aggregate rate
-  counts the training images of every run over the span from the first run's first cycle to the last run's
-  last cycle (scoring included, start-up not);
-- COMPILE_EPOCHS [10]: one three-cycle run without torch.compile, one with it and an empty inductor cache
-  (cold), one more with the cache the cold run left (warm), each in its own process; a paper run (8 cycles,
-  100 epochs) is extrapolated from the last cycle, when every model has been compiled;
-- CYCLE_EPOCHS [100]: the paper-scale CIFAR-10-shaped cycle of `bual bench --device cuda`, alone (after
-  the change to float32 predictions, which the H100 figures of 2026-11-26 predate), then the same cycle
-  with `--overlap` (f_aux and the scoring passes on CUDA streams of their own, beside f_p and f_n): its
-  wall time and the share of its query the plain cycle also picks. If it pays, `overlap` becomes the
-  default on CUDA.
+  runs at once on one GPU, through a Ray sweep (`bual sweep --engine ray --gpus-per-run 1/k`) or as k `bual run`
+  processes (Ray's 79 MB wheel cannot travel to a lent GPU machine; both put k processes on the one GPU), with
+  20% of the known examples labeled at the start and |D_sub| = 5000 so that training dominates. The aggregate
+  rate counts the training images of every run over the span from the first run's first cycle to the last run's
+  last cycle (scoring included, start-up not). Each group of runs is measured on its own: one that fails gets a
+  row with its error. SHARE_TIMEOUT [300] bounds a group in seconds (after the single run, also about twice k
+  times its time).
+- COMPILE_EPOCHS [10]: one three-cycle run without torch.compile, one with it and an empty inductor cache (cold),
+  one more with the cache the cold run left (warm), each in its own process; a paper run (8 cycles, 100 epochs)
+  is extrapolated from the last cycle, when every model has been compiled.
 
-Without NVIDIA's MPS daemon, processes on one GPU take turns on it (time slices) rather than running their
-kernels side by side, so k runs at once gain only what one run leaves idle between its kernels. So the share
-part also runs the k > 1 processes under MPS where `nvidia-cuda-mps-control` (or MPS_CONTROL) is found (SHARE_MPS=0 skips it;
-SHARE_TIMEOUT [300] seconds bounds each group of runs, since clients of an MPS that cannot work may hang); the
+Without NVIDIA's MPS daemon, processes on one GPU take turns on it (time slices) rather than running their kernels
+side by side, so k runs at once gain only what one run leaves idle between its kernels. So the share part also runs
+the k > 1 processes under MPS where `nvidia-cuda-mps-control` (or MPS_CONTROL) is found, and stops its daemon after
+(SHARE_MPS=0 skips it; a failure to start or to run under it is recorded beside the figures without it). The
 overlapped cycle (streams within one process) is the other way to fill the GPU.
 
-On a machine without CUDA it runs everything on the CPU at toy sizes (digits, CPU profile, no fractional GPUs):
-a check of the script, not figures.
+On a machine without CUDA it runs everything on the CPU at toy sizes (digits, CPU profile, no fractional GPUs): a
+check of the script, not figures.
 """
 import argparse, contextlib, datetime, json, os, shutil, signal, subprocess, sys, tempfile, time, traceback
 from pathlib import Path

@@ -67,7 +67,7 @@ def test_mps_that_will_not_start_leaves_the_figures_without_it(tmp_path):
     control = tmp_path/'mps-control'
     control.write_text('#!/bin/sh\necho "no GPU to serve" >&2\nexit 3\n'); control.chmod(0o755)
     out = tmp_path/'out'
-    p = speed(out, '--parts', 'share', env={'SHARE_MPS': 'always', 'MPS_CONTROL': str(control)})
+    p = speed(out, '--parts', 'share', env={'SHARE_K': '1', 'SHARE_MPS': 'always', 'MPS_CONTROL': str(control)})
     share = json.loads((out/'share.json').read_text())
-    assert p.returncode == 0 and [(r['runs_at_once'], r['mps']) for r in share['rows']] == [(1, False), (2, False)]
+    assert p.returncode == 0 and [(r['runs_at_once'], r['mps']) for r in share['rows']] == [(1, False)]
     assert 'failed (3): no GPU to serve' in share['mps']
