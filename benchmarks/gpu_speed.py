@@ -73,14 +73,19 @@ def bual_command(*args) -> list:
     return [sys.executable, '-c', 'from bual.cli import main; main()', *map(str, args)]
 
 
-def bual(*args, env=None, show=False) -> float:
-    "Run the bual CLI in a child process (its output passed on as it comes if `show`); returns its wall seconds, raises with its stderr when it fails."
+def child(cmd:list, what:str, env=None, show=False) -> float:
+    "Run `cmd` from the checkout (its output passed on as it comes if `show`); returns its wall seconds, raises with its stderr when it fails."
     t = time.perf_counter()
     sys.stdout.flush()
-    p = subprocess.run(bual_command(*args), cwd=ROOT, env={**os.environ, 'PYTHONUNBUFFERED': '1', **(env or {})},
+    p = subprocess.run(cmd, cwd=ROOT, env={**os.environ, 'PYTHONUNBUFFERED': '1', **(env or {})},
                        stdout=None if show else subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)   # a run cut short still shows its progress
-    if p.returncode: raise RuntimeError(f"bual {' '.join(map(str, args))} failed:\n{p.stderr[-3000:]}")
+    if p.returncode: raise RuntimeError(f"{what} failed:\n{p.stderr[-3000:]}")
     return time.perf_counter() - t
+
+
+def bual(*args, env=None, show=False) -> float:
+    "Run the bual CLI in a child process (see `child`); returns its wall seconds."
+    return child(bual_command(*args), f"bual {' '.join(map(str, args))}", env, show)
 
 
 def training_images(rec:dict, epochs:int) -> int:
@@ -189,15 +194,16 @@ def part_share(work:Path) -> dict:
     if engine not in ('ray', 'processes'): raise ValueError(f"SHARE_ENGINE must be ray or processes, not {engine!r}")
     ks = [int(v) for v in os.environ.get('SHARE_K', os.environ.get('RAY_K', '1,2,4')).split(',')]
     rows, mps, alone = [], None, None
-    for k in ks:   # k runs take about k times as long as one at most, unless they hang
-        measured(rows, k, False, work, engine, k, epochs, timeout=None if alone is None else 60 + 2 * k * alone)
+    limit = lambda k: None if alone is None else 60 + 2 * k * alone   # k runs take about k times as long as one at most, unless they hang
+    for k in ks:
+        measured(rows, k, False, work, engine, k, epochs, timeout=limit(k))
         if k == 1 and 'wall_s' in rows[-1]: alone = rows[-1]['wall_s']
     if (CUDA and os.environ.get('SHARE_MPS', '1') == '1') or os.environ.get('SHARE_MPS') == 'always':   # 'always': on a CPU too (a check)
         try:
             if MPS_CONTROL is None: raise FileNotFoundError('nvidia-cuda-mps-control not found')
             with mps_daemon(work) as (env, state):
                 for k in (k for k in ks if k > 1):
-                    if not measured(rows, k, True, work, 'processes', k, epochs, env, timeout=None if alone is None else 60 + 2 * k * alone):
+                    if not measured(rows, k, True, work, 'processes', k, epochs, env, timeout=limit(k)):
                         break   # MPS does not work here: spare the GPU's time
             mps = 'ran' if state.get('quit') == 'ok' else f"ran, but the daemon's quit {state.get('quit')}"
         except Exception as e:   # the figures without MPS stand
@@ -251,9 +257,7 @@ def part_cycle(work:Path) -> dict:
     # in a child process, like every other part: this one keeps no CUDA context open (MPS's server may not start beside one)
     code = ('import json, sys, torch\nfrom bual.bench import bench_paper_cycle\n'
             'json.dump(bench_paper_cycle(torch.device("cuda"), int(sys.argv[1])), open(sys.argv[2], "w"))')
-    p = subprocess.run([sys.executable, '-c', code, os.environ.get('CYCLE_EPOCHS', '100'), str(work/'cycle_rows.json')], cwd=ROOT,
-                       env={**os.environ, 'PYTHONUNBUFFERED': '1'}, stderr=subprocess.PIPE, text=True)
-    if p.returncode: raise RuntimeError(f"the paper-scale cycle failed:\n{p.stderr[-3000:]}")
+    child([sys.executable, '-c', code, os.environ.get('CYCLE_EPOCHS', '100'), str(work/'cycle_rows.json')], 'the paper-scale cycle', show=True)
     rows = json.loads((work/'cycle_rows.json').read_text())
     print(format_rows(rows), flush=True)
     return dict(rows=rows)

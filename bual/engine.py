@@ -150,11 +150,13 @@ def model_name(model:nn.Module) -> str:
 
 _deferred_checks = contextvars.ContextVar('bual_deferred_output_checks', default=None)
 
+def _not_finite(name:str) -> Diverged: return Diverged(f"{name} gives NaN or infinite outputs")
+
 def check_outputs(out:torch.Tensor, model:nn.Module):
     "Raise `Diverged` naming `model` if its outputs `out` are not all finite; inside `deferred_output_checks`, note it for later instead."
     pending = _deferred_checks.get()
     if pending is not None: pending.append((torch.isfinite(out).all(), model_name(model)))
-    elif not bool(torch.isfinite(out).all()): raise Diverged(f"{model_name(model)} gives NaN or infinite outputs")
+    elif not bool(torch.isfinite(out).all()): raise _not_finite(model_name(model))
 
 def _first_not_finite(pending:list):
     "The name of the first model whose noted outputs were not finite (one read of the device), or None."
@@ -173,12 +175,11 @@ def deferred_output_checks(enabled:bool=True):
     except Exception:        # outputs that were not finite are the likely cause of another error: say so instead
         try: bad = _first_not_finite(pending)
         except Exception: bad = None   # the read failed too (a CUDA error, say): the first error stands
-        if bad is not None: raise Diverged(f"{bad} gives NaN or infinite outputs")
+        if bad is not None: raise _not_finite(bad)
         raise
-    else:
-        bad = _first_not_finite(pending)
-        if bad is not None: raise Diverged(f"{bad} gives NaN or infinite outputs")
+    else: bad = _first_not_finite(pending)
     finally: _deferred_checks.reset(token)
+    if bad is not None: raise _not_finite(bad)
 
 def cross_entropy(logits, y): return F.cross_entropy(logits, y)
 def same_targets(y, gen): return y

@@ -439,11 +439,16 @@ def _rlnl(self:ActiveLearningRun, f_p, ctx:QueryContext, unl_t, s:dict, lk_t, lk
     select_fn = lambda p_neg: self.strategy.select(QueryContext(**{**ctx.__dict__, 'p_neg': p_neg, 'generator': self._gen('select', cycle)}), c.budget)
     stop = {'fixed': lambda: FixedStop(), 'stable': lambda: StableStop(select_fn, c.patience),
             'oracle': lambda: OracleStop(select_fn, self.oracle.is_known, c.patience)}[c.nl_stop]()
+    measured, features = _snapshot_sets(s)
     rlnl, f_n = run_rlnl(f_p, self.train_data, lk_t, lk_y, sub, s['cand'], self.K, self._rlnl_tc(), self._gen('rlnl', cycle),
                          c.snapshot_every, stop, c.nl_train_backbone, derive_seed(c.seed, 'init_f_n', cycle),
-                         features=[s['feat']] + ([s['feat_dropped']] if s['p_pos_dropped'] is not None else []),
-                         extra=s['dropped'] if s['p_pos_dropped'] is not None else None)
+                         features=features, extra=measured[1] if len(measured) > 1 else None)
     return rlnl, f_n, sub
+
+def _snapshot_sets(s:dict) -> tuple:
+    "Where f_n's snapshots are measured, the candidates then (with `measure_pool`) the dropped, and f_p's features on each."
+    extra = s['p_pos_dropped'] is not None
+    return [s['cand']] + ([s['dropped']] if extra else []), [s['feat']] + ([s['feat_dropped']] if extra else [])
 
 # %% ../nbs/15_loop.ipynb #d0bcc363
 @patch
@@ -462,12 +467,11 @@ def _train_f_n_ahead(self:ActiveLearningRun, f_p, w):
 @patch
 def _measure_snapshots(self:ActiveLearningRun, f_p, s:dict, w):
     "P^- from the snapshots `_train_f_n_ahead` hands over, measured on the candidates (and the dropped, with `measure_pool`)."
-    extra = s['p_pos_dropped'] is not None
-    measured, features = [s['cand']] + ([s['dropped']] if extra else []), [s['feat']] + ([s['feat_dropped']] if extra else [])
+    measured, features = _snapshot_sets(s)
     mean, f_eval, tc = SnapshotMean(), new_f_n(f_p, self.K, 0).to(self.dev), self._rlnl_tc()   # f_eval: a model to load each snapshot into
     while True:
         epoch, state = yield from w.snaps.get()
-        if epoch is None: return mean.result(len(s['cand']), state, extra)   # `state`: the NL epochs run
+        if epoch is None: return mean.result(len(s['cand']), state, len(measured) > 1)   # `state`: the NL epochs run
         with w.spans('time_rlnl_snapshots'):
             f_eval.load_state_dict(state)
             mean.add(epoch, snapshot_probs(f_eval, self.train_data, measured, tc, features if epoch == 0 else None))
