@@ -76,25 +76,21 @@ def check_divergence(dev):
     return ok
 
 def check_loop(dev, fashion):
-    t = time.perf_counter()
-    r = loop.ActiveLearningRun(dataset='digits', strategy='b-margin', cycles=3, device=dev.type, progress=False).run()
-    ok = r['status'] == 'finished' and len(r['cycles']) == 3
-    line(f"bual loop on cuda, digits b-margin 3 cycles: {time.perf_counter()-t:.1f} s, final acc {r['cycles'][-1]['accuracy']:.3f}, "
-         f"query precision {[round(c['query_precision'], 2) for c in r['cycles']]} -> {'OK' if ok else 'FAIL'}")
-    t = time.perf_counter()
-    ov = loop.ActiveLearningRun(dataset='digits', strategy='b-margin', cycles=3, device=dev.type, progress=False, overlap=True).run()
-    ok_ov = ov['status'] == 'finished' and len(ov['cycles']) == 3
-    line(f"the same with overlap (two CUDA streams): {time.perf_counter()-t:.1f} s, final acc {ov['cycles'][-1]['accuracy']:.3f}, "
-         f"query precision {[round(c['query_precision'], 2) for c in ov['cycles']]} -> {'OK' if ok_ov else 'FAIL'}")
-    ok = ok and ok_ov
+    ok = True
+    for overlap, label in ((False, 'bual loop on cuda, digits b-margin 3 cycles'), (True, 'the same with overlap (two CUDA streams)')):
+        t = time.perf_counter()
+        r = loop.ActiveLearningRun(dataset='digits', strategy='b-margin', cycles=3, device=dev.type, progress=False, overlap=overlap).run()
+        ok_run = r['status'] == 'finished' and len(r['cycles']) == 3
+        line(f"{label}: {time.perf_counter()-t:.1f} s, final acc {r['cycles'][-1]['accuracy']:.3f}, "
+             f"query precision {[round(c['query_precision'], 2) for c in r['cycles']]} -> {'OK' if ok_run else 'FAIL'}")
+        ok = ok and ok_run
     if fashion:
-        for prof in ('cpu',):
-            t = time.perf_counter()
-            r = loop.ActiveLearningRun(dataset='fashion_mnist', data_root=fashion, strategy='b-margin', cycles=2, profile=prof,
-                                       device=dev.type, progress=False).run()
-            c = r['cycles']
-            line(f"fashion_mnist b-margin, {prof} profile, 2 cycles on cuda: {time.perf_counter()-t:.1f} s; acc {[round(x['accuracy'],3) for x in c]}; "
-                 f"phases cycle 1: fp {c[1]['time_fp']:.1f} aux {c[1]['time_aux']:.1f} rlnl {c[1]['time_rlnl']:.1f} select {c[1]['time_select']:.2f} s")
+        t = time.perf_counter()
+        r = loop.ActiveLearningRun(dataset='fashion_mnist', data_root=fashion, strategy='b-margin', cycles=2, profile='cpu',
+                                   device=dev.type, progress=False).run()
+        c = r['cycles']
+        line(f"fashion_mnist b-margin, cpu profile, 2 cycles on cuda: {time.perf_counter()-t:.1f} s; acc {[round(x['accuracy'],3) for x in c]}; "
+             f"phases cycle 1: fp {c[1]['time_fp']:.1f} aux {c[1]['time_aux']:.1f} rlnl {c[1]['time_rlnl']:.1f} select {c[1]['time_select']:.2f} s")
     return ok
 
 if __name__ == '__main__':

@@ -537,7 +537,7 @@ def cycle_record(pr:CycleProbe, # the cycle as it happened
                  K:int, counts:dict, # pool sizes before the query (`Pools.counts`)
                  queried_known_before:int, n_known_unlabeled0:int, # for recall: known examples queried in earlier cycles, and unlabeled at the start
                  known_cand:np.ndarray, known_dropped:np.ndarray, known_sub:np.ndarray|None, # ground truth of what was scored, read after selection
-                 measure:str, nl:dict, times:dict) -> dict: # the strategy's uncertainty measure, RLNL's counts (and what was read from the cache), the phases' timings
+                 measure:str, nl:dict, times:dict) -> dict: # the strategy's uncertainty measure, RLNL's counts (and what was read from the cache), the phases' timings and `time_total`, the cycle's wall time
     "The record of one cycle: pool sizes, accuracy, query precision and recall, separation metrics, RLNL counts and timings."
     n_known = int((labels < K).sum())
     rec = dict(cycle=pr.cycle, n_labeled_known=counts['n_labeled_known'], n_labeled_unknown=counts['n_labeled_unknown'],
@@ -545,7 +545,6 @@ def cycle_record(pr:CycleProbe, # the cycle as it happened
                query_precision=n_known / len(pr.query), query_recall=(queried_known_before + n_known) / max(n_known_unlabeled0, 1),
                n_candidates=len(pr.candidates), n_dropped_unknown=pr.n_dropped, aux_filter=pr.aux_filter,
                **separation_metrics(pr, known_cand, known_dropped, known_sub, measure), **nl, **times)
-    rec.setdefault('time_total', sum(times.values()))   # the loop gives the cycle's wall time; without it, the phases' sum
     return rec
 
 # %% ../nbs/15_loop.ipynb #6df22e7f
